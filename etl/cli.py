@@ -1,0 +1,116 @@
+"""``python -m etl ...``: thin commands over the library. Parse, call, print."""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from .errors import EtlError
+from .load import DEFAULT_DB_URL
+
+
+def _progress_printer(stream, tty: bool):
+    state = {"last": 0.0}
+
+    def progress(step, *args):
+        import time
+
+        if step == "rows":
+            read, published = args
+            now = time.monotonic()
+            if tty and now - state["last"] > 0.2:
+                stream.write(f"\r  rows read {read:,}  published {published:,}")
+                stream.flush()
+                state["last"] = now
+            elif not tty:
+                stream.write(f"  rows read {read:,}, published {published:,}\n")
+            return
+        if tty:
+            stream.write("\r" + " " * 60 + "\r")
+        stream.write(f"{step}: {' '.join(str(a) for a in args)}\n")
+        stream.flush()
+
+    return progress
+
+
+def cmd_publish(a) -> int:
+    from .pipeline import publish_release
+
+    as_of = datetime.fromisoformat(a.as_of) if a.as_of else None
+    progress = _progress_printer(sys.stderr, sys.stderr.isatty())
+    r = publish_release(a.profile, a.input, boundaries=a.boundaries, out=a.out, db_url=a.db, as_of=as_of,
+                        private_dir=a.private_dir, progress=progress)
+    rep = r.report
+    print(f"rows read:        {rep['rows_read']:,}")
+    print(f"rows published:   {rep['rows_published']:,}")
+    print(f"rows quarantined: {rep['rows_quarantined']:,}")
+    for reason, n in rep["quarantine_reasons"].items():
+        print(f"  {reason}: {n:,}")
+    state = "new release" if r.changed else "unchanged; current release"
+    print(f"{state} {r.version}: {Path(a.out) / rep['package'] / 'datapackage.json'} (-> {r.release_dir})")
+    print(f"database: {a.db}")
+    return 0
+
+
+def cmd_demo_data(a) -> int:
+    from .demo import write_demo_input
+
+    path = write_demo_input(Path(a.out), n_rows=a.rows, seed=a.seed)
+    print(f"demo input written: {path}")
+    return 0
+
+
+def cmd_load(a) -> int:
+    from .load import load_release
+
+    version = load_release(a.db, Path(a.release))
+    print(f"loaded release {version} into {a.db}")
+    return 0
+
+
+def cmd_profiles(a) -> int:
+    from .profile import BUNDLED_DIR, load_profile
+
+    for p in sorted(BUNDLED_DIR.glob("*.toml")):
+        prof = load_profile(str(p))
+        print(f"{p.stem:16} {prof.package['title']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m etl", description="Publish a city's 311 requests as an open data package.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("publish", help="publish a raw export as the next release and load it into the database")
+    p.add_argument("--profile", required=True, help="bundled profile name (new-york-city, los-angeles, chicago, demo) or a TOML path")
+    p.add_argument("--input", required=True, help="the city's raw export (CSV or JSON)")
+    p.add_argument("--boundaries", help="neighborhood GeoJSON (default: the profile's)")
+    p.add_argument("--out", default="datasets", help="output folder (default: datasets)")
+    p.add_argument("--db", default=DEFAULT_DB_URL, help=f"SQLAlchemy URL (default: {DEFAULT_DB_URL})")
+    p.add_argument("--as-of", help="reference time for 'in the future' checks, ISO 8601 (default: now)")
+    p.add_argument("--private-dir", help="where quarantined raw rows go (default: private/ beside --out)")
+    p.set_defaults(func=cmd_publish)
+    d = sub.add_parser("demo-data", help="generate the demo city's raw export")
+    d.add_argument("--out", default="build/demo")
+    d.add_argument("--rows", type=int, default=6000)
+    d.add_argument("--seed", type=int, default=311)
+    d.set_defaults(func=cmd_demo_data)
+    ld = sub.add_parser("load", help="load an already published release folder into a database")
+    ld.add_argument("--release", required=True)
+    ld.add_argument("--db", default=DEFAULT_DB_URL)
+    ld.set_defaults(func=cmd_load)
+    pr = sub.add_parser("profiles", help="list the bundled city profiles")
+    pr.set_defaults(func=cmd_profiles)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except EtlError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: the previous release is unchanged", file=sys.stderr)
+        return 130

@@ -1,0 +1,148 @@
+"""Load one published release into the SQL database (SQLite by default, PostgreSQL in production).
+
+The whole load is one transaction: the old release's rows are removed, the new ones inserted and
+``releases.is_current`` moved, then it commits. A failed or killed load leaves the database
+exactly as it was. Rows come from the release's Parquet file, so the database holds exactly what
+the package publishes. SQLite gets a plain ``executemany``; PostgreSQL gets ``COPY``.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from sqlalchemy import create_engine, delete, insert, text, update
+from sqlalchemy.engine import Connection, Engine
+
+from portal.tables import metadata, neighborhoods, releases, service_requests, service_types
+
+from . import faults
+
+DEFAULT_DB_URL = "sqlite:///datasets/portal.db"
+
+
+def make_engine(db_url: str) -> Engine:
+    if db_url.startswith("sqlite:///"):
+        Path(db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return create_engine(db_url)
+
+
+def _utc_naive(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    return col.cast(pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us"))
+
+
+def _rows(batch: pa.RecordBatch, sqlite: bool) -> tuple[list[str], list[tuple]]:
+    table = pa.Table.from_batches([batch])
+    cols = []
+    for name, col in zip(table.column_names, table.columns):
+        if pa.types.is_timestamp(col.type):
+            col = _utc_naive(col)
+            if sqlite:  # SQLAlchemy's SQLite DateTime storage format
+                col = pc.strftime(col, format="%Y-%m-%d %H:%M:%S.000000")
+        cols.append(col.to_pylist())
+    return table.column_names, list(zip(*cols))
+
+
+def _insert_requests(conn: Connection, batch: pa.RecordBatch) -> None:
+    sqlite = conn.dialect.name == "sqlite"
+    names, rows = _rows(batch, sqlite)
+    if not rows:
+        return
+    raw = conn.connection.driver_connection
+    if sqlite:
+        marks = ",".join("?" * len(names))
+        raw.executemany(f"INSERT INTO service_requests ({','.join(names)}) VALUES ({marks})", rows)
+    elif conn.dialect.name == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY service_requests ({','.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        conn.execute(insert(service_requests), [dict(zip(names, r)) for r in rows])
+
+
+def _clear(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("TRUNCATE service_requests, neighborhoods, service_types"))
+    else:
+        for table in (service_requests, neighborhoods, service_types):
+            conn.execute(delete(table))
+
+
+def load_release(db_url: str, release_dir: Path, batch_rows: int = 100_000, stored_dir: Path | None = None) -> str:
+    """Replace the database's release with the one in ``release_dir``; returns its version.
+
+    ``stored_dir`` is where the release's files will live once published (the pipeline loads
+    from the staging folder, then switches); by default ``release_dir`` itself.
+    """
+    release_dir = Path(release_dir).resolve()
+    descriptor = json.loads((release_dir / "datapackage.json").read_text(encoding="utf-8"))
+    report = json.loads((release_dir / "report.json").read_text(encoding="utf-8"))
+    changelog = json.loads((release_dir / "changelog.json").read_text(encoding="utf-8"))
+    engine = make_engine(db_url)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        _clear(conn)
+        faults.checkpoint("load.cleared")
+        parquet = pq.ParquetFile(release_dir / "data" / "service_requests.parquet")
+        for batch in parquet.iter_batches(batch_size=batch_rows):
+            _insert_requests(conn, batch)
+            faults.checkpoint("load.batch")
+        _load_neighborhoods(conn, release_dir / "data" / "neighborhoods.geojson")
+        _load_service_types(conn, release_dir / "data" / "service_types.csv")
+        faults.checkpoint("load.lookups")
+        conn.execute(update(releases).values(is_current=False))
+        conn.execute(delete(releases).where(releases.c.version == descriptor["version"]))
+        conn.execute(insert(releases).values(
+            version=descriptor["version"], package_name=descriptor["name"], title=descriptor["title"],
+            created=descriptor["created"], data_through=report.get("data_through"),
+            timezone=descriptor["x_portal"]["timezone"],
+            license_name=descriptor["licenses"][0].get("name"), license_path=descriptor["licenses"][0].get("path"),
+            source_title=descriptor["sources"][0].get("title"), source_path=descriptor["sources"][0].get("path"),
+            is_demo=bool(descriptor["x_portal"].get("demo")), rows_read=report["rows_read"],
+            rows_published=report["rows_published"], rows_quarantined=report["rows_quarantined"],
+            is_current=True, release_dir=str(stored_dir or release_dir),
+            datapackage_json=json.dumps(descriptor), report_json=json.dumps(report), changelog_json=json.dumps(changelog),
+        ))
+        faults.checkpoint("load.before_commit")
+    engine.dispose()
+    faults.checkpoint("load.committed")
+    return descriptor["version"]
+
+
+def _load_neighborhoods(conn: Connection, path: Path) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    rows = [{
+        "neighborhood_code": f["properties"]["neighborhood_code"], "name": f["properties"]["name"],
+        "centroid_lat": f["properties"]["centroid_lat"], "centroid_long": f["properties"]["centroid_long"],
+        "geometry_geojson": json.dumps(f["geometry"]),
+    } for f in data["features"]]
+    if rows:
+        conn.execute(insert(neighborhoods), rows)
+
+
+def _load_service_types(conn: Connection, path: Path) -> None:
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = [{
+            "service_code": r["service_code"], "service_name": r["service_name"],
+            "agency_responsible": r["agency_responsible"] or None,
+            "target_days": float(r["target_days"]) if r["target_days"] else None,
+            "is_sensitive": r["is_sensitive"] == "true",
+        } for r in csv.DictReader(f)]
+    if rows:
+        conn.execute(insert(service_types), rows)
+
+
+def current_version(db_url: str) -> str | None:
+    """The version the database holds, or None when it holds no release."""
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            if not engine.dialect.has_table(conn, "releases"):
+                return None
+            return conn.execute(releases.select().with_only_columns(releases.c.version).where(releases.c.is_current)).scalar()
+    finally:
+        engine.dispose()

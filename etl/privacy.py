@@ -1,0 +1,162 @@
+"""Privacy by default: what may leave the ETL, and in what shape.
+
+Rules (each one tested in tests/etl/test_privacy.py, documented in docs/data-rules.md):
+- only schema fields are ever written (the whitelist is the schema itself);
+- free text loses markup, e-mail addresses, phone numbers, URLs with query strings and
+  card- or SSN-like numbers (each replaced by a marker), and is cut to the profile's length;
+- text cells that a spreadsheet would run as a formula are neutralised with a leading quote;
+- addresses are generalised to the block ("600 block of CAULDWELL AVENUE"); intersections stay;
+- coordinates keep at most 3 decimals; sensitive types get the neighborhood centroid or a
+  deterministic random point in the neighborhood, and no address;
+- media_url survives only when it is https on an allowed host;
+- address_id is never published (parcel ids identify a household).
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from .transform import add_flag
+
+FREE_TEXT = ("description", "status_notes", "service_notice")
+ALL_TEXT = ("service_name", "description", "status_notes", "agency_responsible", "service_notice",
+            "address", "status_description", "neighborhood", "council_district")
+
+TAG = re.compile(r"<[^>]{0,2000}>|<[a-zA-Z/!][^<]*$")
+EMAIL = re.compile(r"[\w.+%-]+\s*(?:@|\[at\]|\(at\))\s*[\w-]+(?:\s*(?:\.|\[dot\]|\(dot\))\s*[\w-]+)+", re.I)
+URL_QUERY = re.compile(r"(?:https?://|www\.)\S*\?\S*", re.I)
+SCRIPT_URL = re.compile(r"\b(?:javascript|vbscript|data)\s*:", re.I)
+# 13-19 digit card numbers and SSNs (3-2-4), with spaces or dashes between groups.
+CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
+SSN = re.compile(r"\b\d{3}[- ]\d{2}[- ]\d{4}\b")
+# US shapes: (212) 555-0199, 212-555-0199, 212.555.0199, 2125550199, +1 212 555 0199;
+# international: +44 20 7946 0958, +33 1 23 45 67 89, 0044 20 7946 0958.
+PHONE = re.compile(
+    r"(?:\+|\b00)\d{1,3}[\s.-]?(?:\(?\d{1,4}\)?[\s.-]?){2,5}\d{2,4}\b"
+    r"|(?:\(\d{3}\)\s?|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b"
+    r"|\b\d{10}\b"
+)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+HOUSE_NUMBER = re.compile(r"^\s*(\d{1,6})(?:[A-Za-z]|-\d+|\s*1/2)?\s+(?=\D)(.+)$")
+INTERSECTION = re.compile(r"\s(?:&|and|@|/)\s|^\s*(?:intersection|corner) of", re.I)
+
+
+def scrub_text(text: str, max_length: int) -> str:
+    """Markup, contact details and long numbers out; then cut to max_length."""
+    out = html.unescape(text)
+    out = TAG.sub(" ", out)
+    out = out.replace("<", "‹").replace(">", "›")
+    out = EMAIL.sub("[email removed]", out)
+    out = URL_QUERY.sub("[link removed]", out)
+    out = SCRIPT_URL.sub("[link removed]", out)
+    out = SSN.sub("[number removed]", out)
+    out = CARD.sub("[number removed]", out)
+    out = PHONE.sub("[phone removed]", out)
+    out = re.sub(r"\s+", " ", out).strip()
+    return out[:max_length]
+
+
+def neutralise_formula(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def scrub_columns(frame: pd.DataFrame, max_length: int) -> pd.DataFrame:
+    frame = frame.copy()
+    for col in ALL_TEXT:
+        if col not in frame:
+            continue
+        values = frame[col]
+        limit = max_length if col in FREE_TEXT else 300 if col == "address" else 200
+        risky = values.str.contains(r"[<>&@:+=\-\t\r]|\d{3}", regex=True) | (values.str.len() > limit)
+        if col in FREE_TEXT or risky.any():
+            new = values.copy()
+            new[risky] = [neutralise_formula(scrub_text(v, limit)) for v in values[risky]]
+            changed = new != values
+            add_flag(frame, changed, f"text_scrubbed_{col}", "redaction_reason")
+            frame[col] = new
+    return frame
+
+
+def generalise_address(address: pd.Series) -> pd.Series:
+    """'659 CAULDWELL AVENUE' -> '600 block of CAULDWELL AVENUE'. Intersections stay as they are."""
+    parts = address.str.extract(HOUSE_NUMBER)
+    is_intersection = address.str.contains(INTERSECTION, regex=True)
+    numbered = parts[0].notna() & ~is_intersection
+    block = (pd.to_numeric(parts[0], errors="coerce") // 100 * 100).astype("Int64").astype("str")
+    out = address.copy()
+    out[numbered] = block[numbered] + " block of " + parts[1][numbered].str.strip()
+    # Digits left anywhere else in a non-intersection address could still be a house number.
+    rest = ~is_intersection & ~numbered & address.str.contains(r"\b\d{2,6}\b(?!\s*(?:st|nd|rd|th)\b)", regex=True, case=False)
+    out[rest] = ""
+    return out
+
+
+def apply_location_privacy(frame: pd.DataFrame, profile, neighborhoods) -> pd.DataFrame:
+    """Round points; coarsen sensitive types to their neighborhood; set location_precision."""
+    frame = frame.copy()
+    sensitive = frame["service_name"].str.casefold().isin({t.casefold() for t in profile.privacy["sensitive_types"]})
+    has_point = frame["lat"].notna() & frame["long"].notna()
+    frame["location_precision"] = np.where(has_point, "point_3dp", "none")
+    frame["lat"] = frame["lat"].round(3)
+    frame["long"] = frame["long"].round(3)
+    if sensitive.any():
+        add_flag(frame, sensitive, "sensitive_type", "redaction_reason")
+        frame.loc[sensitive, "address"] = ""
+        frame.loc[sensitive, "zipcode"] = ""
+        mode = profile.privacy["sensitive_location"]
+        rows = frame.index[sensitive]
+        codes = frame.loc[rows, "neighborhood_code"]
+        lat, lon, precision = [], [], []
+        for sr_id, code in zip(frame.loc[rows, "service_request_id"], codes):
+            point = neighborhoods.point_for(code, sr_id if mode == "neighborhood_random" else None)
+            if point is None:
+                lat.append(np.nan), lon.append(np.nan), precision.append("none")
+            else:
+                lat.append(round(point[0], 3)), lon.append(round(point[1], 3)), precision.append(mode)
+        frame.loc[rows, "lat"] = lat
+        frame.loc[rows, "long"] = lon
+        frame.loc[rows, "location_precision"] = precision
+    return frame
+
+
+def random_point_in(polygon, key: str) -> tuple[float, float]:
+    """A point inside ``polygon`` chosen by a seed derived from ``key``: the same id always gets the same point."""
+    seed = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big")
+    rng = np.random.default_rng(seed)
+    minx, miny, maxx, maxy = polygon.bounds
+    for _ in range(200):
+        x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        if polygon.contains(shapely.Point(x, y)):
+            return y, x
+    p = polygon.representative_point()
+    return p.y, p.x
+
+
+def filter_media(frame: pd.DataFrame, hosts: list[str]) -> pd.DataFrame:
+    frame = frame.copy()
+    if "media_url" not in frame:
+        frame["media_url"] = ""
+        return frame
+    url = frame["media_url"]
+    host = url.str.extract(r"^https://([^/:?#\s]+)(?:[/:?#]|$)", expand=False).str.lower()
+    allowed = host.isin([h.lower() for h in hosts]) & ~url.str.contains(r"[\s\"<>'`]", regex=True)
+    drop = (url != "") & ~allowed
+    add_flag(frame, drop, "media_removed", "redaction_reason")
+    frame["media_url"] = url.where(allowed, "").astype("str")
+    return frame
+
+
+def apply_privacy(frame: pd.DataFrame, profile, neighborhoods) -> pd.DataFrame:
+    frame = scrub_columns(frame, profile.privacy["max_text_length"])
+    generalised = generalise_address(frame["address"])
+    add_flag(frame, generalised != frame["address"], "address_generalised", "redaction_reason")
+    frame["address"] = generalised
+    frame = filter_media(frame, profile.privacy["media_hosts"])
+    frame = apply_location_privacy(frame, profile, neighborhoods)
+    frame["address_id"] = ""
+    return frame

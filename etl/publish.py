@@ -1,0 +1,174 @@
+"""Stage -> hash -> datapackage.json -> atomic switch. Releases are immutable and kept.
+
+Layout of the output folder (``--out``, default ``datasets``)::
+
+    <name>                         symlink to releases/<name>/<version>: the latest release
+    releases/<name>/<version>/     one release: datapackage.json, report.json, changelog.json, data/
+    releases/<name>/.index/        per release: id, status and row hash of every request (for changelogs)
+    .staging/                      releases being built; never read by anyone else
+    .lock                          held by the run that is publishing
+
+A release directory is complete before it is renamed into ``releases/``, and the symlink is
+replaced with one ``rename``: a reader sees the old release or the new one, never a mix. A run
+that fails or is killed leaves only a staging folder behind, which the next run removes.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from . import faults
+from .errors import PublishError
+
+CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed", include_header=True)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def publish_lock(out: Path):
+    """Only one publish at a time per output folder: a second run refuses at once with a clear message."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise PublishError(out, f"cannot use the output folder: {exc.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+        os.close(fd)
+        raise PublishError(out, f"another publish is running on this folder (pid {holder}); try again when it ends") from None
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+class Staging:
+    """A release being built in ``out/.staging/<uuid>``: nothing here is visible until ``commit``."""
+
+    def __init__(self, out: Path, tz: str, arrow_schema: pa.Schema):
+        self.out = out
+        root = out / ".staging"
+        try:
+            if root.exists():  # leftovers of runs that were killed: the lock says nobody else is using them
+                shutil.rmtree(root)
+            self.dir = root / uuid.uuid4().hex
+            (self.dir / "data").mkdir(parents=True)
+        except OSError as exc:
+            raise PublishError(out, f"cannot create the staging folder: {exc.strerror}") from None
+        self.tz = tz
+        self.csv_path = self.dir / "data" / "service_requests.csv"
+        self.parquet_path = self.dir / "data" / "service_requests.parquet"
+        self._csv = None
+        self._parquet = pq.ParquetWriter(self.parquet_path, arrow_schema, compression="zstd",
+                                         write_statistics=True, store_schema=True)
+        self.text_schema = pa.schema([pa.field(n, pa.string()) for n in arrow_schema.names])
+
+    def write_requests(self, typed: pa.Table, text: pa.Table) -> None:
+        guard_disk(self.dir)
+        if self._csv is None:
+            self._csv = pacsv.CSVWriter(self.csv_path, self.text_schema, write_options=CSV_OPTIONS)
+        self._csv.write_table(text.cast(self.text_schema))
+        self._parquet.write_table(typed, row_group_size=256_000)
+        faults.checkpoint("publish.chunk_written")
+
+    def close_requests(self) -> None:
+        if self._csv is None:
+            self._csv = pacsv.CSVWriter(self.csv_path, self.text_schema, write_options=CSV_OPTIONS)
+        self._csv.close()
+        self._parquet.close()
+
+    def write_json(self, relative: str, data) -> Path:
+        path = self.dir / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
+        return path
+
+    def discard(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def guard_disk(path: Path, min_free: int = 16 << 20) -> None:
+    """Fail early, with a clear message, when the disk is (nearly) full."""
+    st = os.statvfs(path)
+    if st.f_bavail * st.f_frsize < min_free:
+        raise PublishError(path, "no space left on the device for the release")
+
+
+def describe_file(path: Path, base: Path) -> dict:
+    return {"path": path.relative_to(base).as_posix(), "bytes": path.stat().st_size, "hash": f"sha256:{sha256_file(path)}"}
+
+
+def current_release(out: Path, name: str) -> Path | None:
+    link = out / name
+    if link.is_symlink() and link.resolve().is_dir():
+        return link.resolve()
+    return None
+
+
+def next_version(out: Path, name: str) -> str:
+    base = out / "releases" / name
+    minors = [int(p.name.split(".")[1]) for p in base.glob("1.*.0") if p.name.split(".")[1].isdigit()] if base.is_dir() else []
+    return f"1.{max(minors) + 1 if minors else 0}.0"
+
+
+def final_release_dir(out: Path, name: str, version: str) -> Path:
+    return (out / "releases" / name / version).resolve()
+
+
+def commit_release(staging: Staging, name: str, version: str) -> Path:
+    """Move a complete release into releases/ and point the ``name`` symlink at it, atomically."""
+    out = staging.out
+    final = final_release_dir(out, name, version)
+    link = out / name
+    if link.exists() and not link.is_symlink():
+        raise PublishError(link, "exists and is not a release symlink; move it away")
+    try:
+        for p in sorted(staging.dir.rglob("*")):
+            if p.is_file():
+                fsync_path(p)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        faults.checkpoint("publish.before_rename")
+        os.rename(staging.dir, final)
+        fsync_path(final.parent)
+        faults.checkpoint("publish.before_switch")
+        tmp_link = out / f".{name}.{uuid.uuid4().hex}.tmp"
+        os.symlink(os.path.relpath(final, out), tmp_link)
+        os.replace(tmp_link, link)
+        fsync_path(out)
+        shutil.rmtree(out / ".staging", ignore_errors=True)
+    except OSError as exc:
+        code = errno.errorcode.get(exc.errno, "")
+        raise PublishError(out, f"cannot switch to the new release ({code}: {exc.strerror}); the previous release is unchanged") from None
+    faults.checkpoint("publish.after_switch")
+    return final

@@ -1,0 +1,114 @@
+"""CSV exports (RFC 4180, any delimiter and encoding), read in streaming blocks with pyarrow."""
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ..errors import InputError
+
+
+def read_csv_header(path: Path, encoding: str, delimiter: str) -> list[str]:
+    with open(path, "rb") as f:
+        head = f.read(1 << 20)
+    if head.startswith(codecs.BOM_UTF8):
+        head = head[3:]
+    first_line = head.split(b"\n", 1)[0].rstrip(b"\r")
+    if not first_line.strip():
+        raise InputError(path, "first line is blank: expected a header row")
+    try:
+        text = first_line.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"header is not {encoding} text (byte {exc.start}): unreadable encoding; set input.encoding in the profile") from None
+    if "\x00" in text:
+        raise InputError(path, f"header contains NUL bytes: not {encoding} text (UTF-16?); set input.encoding in the profile")
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(first_line + b"\n"),
+            read_options=pacsv.ReadOptions(encoding=encoding, autogenerate_column_names=False),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
+        )
+    except pa.ArrowInvalid as exc:
+        raise InputError(path, f"cannot read the header: {exc}") from None
+    return [c.strip() for c in table.column_names]
+
+
+def read_csv_chunks(path: Path, encoding: str, on_bad_row, *, delimiter: str, columns, block_bytes: int) -> Iterator[pd.DataFrame]:
+    header = read_csv_header(path, encoding, delimiter)
+    if len(set(header)) != len(header):
+        dup = next(c for c in header if header.count(c) > 1)
+        raise InputError(path, f"column {dup!r} appears twice in the header")
+    wanted = header if columns is None else [c for c in header if c in set(columns)]
+    pending: list[tuple[str, int]] = []
+
+    def invalid_row(row) -> str:
+        pending.append((row.text, row.actual_columns))
+        return "skip"
+
+    utf8 = codecs.lookup(encoding).name == "utf-8"
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                encoding="utf-8" if utf8 else encoding, block_size=block_bytes, use_threads=False,
+                column_names=header, skip_rows=1,
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=invalid_row),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.binary() for c in header}, include_columns=wanted,
+                strings_can_be_null=False, quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot read as CSV: {_short(exc)}") from None
+    next_row = 1
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            break
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            raise InputError(path, f"cannot read after row {next_row - 1}: {_short(exc)}") from None
+        for text, n_fields in pending:
+            on_bad_row(None, None, "malformed_row",
+                       f"after row {next_row - 1}: expected {len(header)} fields, found {n_fields}: {text[:80]!r}")
+        pending.clear()
+        if batch.num_rows == 0:
+            continue
+        yield _decode_batch(batch, next_row, on_bad_row)
+        next_row += batch.num_rows
+    for text, n_fields in pending:
+        on_bad_row(None, None, "malformed_row", f"after row {next_row - 1}: expected {len(header)} fields, found {n_fields}: {text[:80]!r}")
+
+
+def _decode_batch(batch: pa.RecordBatch, first_row: int, on_bad_row) -> pd.DataFrame:
+    """Binary columns -> str columns; rows with bytes that are not UTF-8 are reported and dropped."""
+    cols, bad = {}, set()
+    for name, arr in zip(batch.schema.names, batch.columns):
+        try:
+            cols[name] = arr.cast(pa.string())
+        except pa.ArrowInvalid:
+            values = arr.to_pylist()
+            fixed = []
+            for i, v in enumerate(values):
+                try:
+                    fixed.append(v.decode("utf-8"))
+                except UnicodeDecodeError as exc:
+                    fixed.append("")
+                    if first_row + i not in bad:
+                        on_bad_row(first_row + i, name, "invalid_encoding", f"byte 0x{v[exc.start]:02x} at position {exc.start} is not UTF-8")
+                    bad.add(first_row + i)
+            cols[name] = pa.array(fixed, pa.string())
+    frame = pa.table(cols).to_pandas()
+    frame.insert(0, "_row", range(first_row, first_row + len(frame)))
+    if bad:
+        frame = frame[~frame["_row"].isin(bad)].reset_index(drop=True)
+    return frame
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:200]

@@ -1,0 +1,65 @@
+"""Per-agency and per-type performance tables (metric definitions in ``portal.metrics``)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from portal.metrics import (
+    SMALL_SAMPLE, WITH_TYPES, Period, backlog_age, median_days, p90_days, within_target,
+)
+from portal.queries import SR
+from portal.tables import service_types
+
+GROUPINGS = {"agency": "Agency", "service": "Request type"}
+COLUMNS = [
+    "group", "requests", "closed_n", "median_days", "p90_days", "within_target",
+    "target_n", "open_backlog", "backlog_median_age_days", "small_sample",
+]
+
+
+def _grouping(by: str) -> dict:
+    if by == "agency":
+        return {"g": func.coalesce(SR.agency_responsible, "(no agency)")}
+    if by == "service":
+        return {"g": func.coalesce(service_types.c.service_name, SR.service_name)}
+    raise ValueError(f"unknown grouping {by!r}; use one of {sorted(GROUPINGS)}")
+
+
+def _counts(conn: Connection, groups: dict, *where) -> dict:
+    # group in an outer query: the coalesce above carries a bound parameter
+    inner = select(*[e.label(k) for k, e in groups.items()]).select_from(WITH_TYPES).where(*where).subquery()
+    query = select(inner.c.g, func.count()).group_by(inner.c.g)
+    return {(g,): int(n) for g, n in conn.execute(query)}
+
+
+def performance_table(conn: Connection, as_of: datetime, period: Period, by: str) -> pd.DataFrame:
+    """One row per agency or request type: volume in the period, median and p90 days to close
+    and share within target over requests closed in the period, the open backlog and its
+    median age at ``as_of``. ``small_sample`` marks closed_n < 20."""
+    groups = _grouping(by)
+    parts = {
+        "requests": _counts(conn, groups, period.contains(SR.requested_datetime)),
+        "open_backlog": _counts(conn, groups, SR.status == "open"),
+        "median": median_days(conn, period, groups=groups),
+        "p90": p90_days(conn, period, groups=groups),
+        "target": within_target(conn, period, groups=groups),
+        "age": backlog_age(conn, as_of, groups=groups),
+    }
+    keys = sorted(set().union(*parts.values()), key=lambda k: str(k[0]))
+    rows = []
+    for key in keys:
+        med, closed_n = parts["median"].get(key, (None, 0))
+        share, target_n = parts["target"].get(key, (None, 0))
+        rows.append({
+            "group": key[0], "requests": parts["requests"].get(key, 0), "closed_n": closed_n,
+            "median_days": med, "p90_days": parts["p90"].get(key, (None, 0))[0],
+            "within_target": share, "target_n": target_n,
+            "open_backlog": parts["open_backlog"].get(key, 0),
+            "backlog_median_age_days": parts["age"].get(key, (None, 0))[0],
+            "small_sample": closed_n < SMALL_SAMPLE,
+        })
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return frame.sort_values(["requests", "group"], ascending=[False, True], ignore_index=True)

@@ -1,0 +1,169 @@
+"""SQL for the read side: lookups, filter clauses, map aggregates, single requests, exports.
+
+SQLAlchemy Core with bound parameters only, portable between SQLite and PostgreSQL. Grouping on
+a computed expression happens in an outer query over a labelled subquery, because PostgreSQL
+treats the same bound expression in SELECT and GROUP BY as two different expressions.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy.engine import Connection
+
+from portal.filters import Filters, Vocabulary
+from portal.tables import neighborhoods, service_requests, service_types
+from portal.timefmt import local_date, local_day_bounds
+
+SR = service_requests.c
+PUBLIC_COLUMNS = [c.name for c in service_requests.columns]
+
+
+def list_service_types(conn: Connection) -> list[dict]:
+    """Every request type: code, name, agency, target_days, is_sensitive (by name)."""
+    query = select(service_types).order_by(service_types.c.service_name)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def service_targets(conn: Connection) -> dict[str, float]:
+    """``{service_code: target_days}`` for the types that have a target."""
+    t = service_types.c
+    query = select(t.service_code, t.target_days).where(t.target_days.is_not(None))
+    return {code: float(days) for code, days in conn.execute(query)}
+
+
+def list_neighborhoods(conn: Connection, with_geometry: bool = False) -> list[dict]:
+    """Neighborhoods by name; ``geometry`` (parsed GeoJSON) only when asked for."""
+    n = neighborhoods.c
+    cols = [n.neighborhood_code, n.name, n.centroid_lat, n.centroid_long]
+    if with_geometry:
+        cols.append(n.geometry_geojson)
+    rows = [dict(r) for r in conn.execute(select(*cols).order_by(n.name)).mappings()]
+    for row in rows:
+        if with_geometry:
+            row["geometry"] = json.loads(row.pop("geometry_geojson") or "null")
+    return rows
+
+
+def requested_span(conn: Connection) -> tuple[datetime | None, datetime | None]:
+    """First and last ``requested_datetime`` in the release (naive UTC)."""
+    query = select(func.min(SR.requested_datetime), func.max(SR.requested_datetime))
+    return tuple(conn.execute(query).one())
+
+
+def vocabulary(conn: Connection, tz_name: str) -> Vocabulary:
+    """The values filters may take: known codes, neighborhoods and the local date span."""
+    first, last = requested_span(conn)
+    codes = conn.execute(select(service_types.c.service_code)).scalars().all()
+    codes = set(codes) | set(conn.execute(select(SR.service_code).distinct()).scalars())
+    return Vocabulary(
+        service_codes=frozenset(codes),
+        neighborhoods=frozenset(conn.execute(select(neighborhoods.c.neighborhood_code)).scalars()),
+        first_day=local_date(first, tz_name) if first else None,
+        last_day=local_date(last, tz_name) if last else None,
+    )
+
+
+def overdue_clause(as_of: datetime, targets: dict[str, float]):
+    """Open, and past its expected date, or (for a type with a target) older than the target.
+
+    Overdue = status 'open' and (expected_datetime < data_through, or requested_datetime +
+    target_days < data_through). The per-type cutoffs are computed here and bound as
+    parameters in one CASE, so no date arithmetic runs in SQL.
+    """
+    late = [and_(SR.expected_datetime.is_not(None), SR.expected_datetime < as_of)]
+    if targets:
+        cutoffs = {code: as_of - timedelta(days=days) for code, days in targets.items()}
+        late.append(SR.requested_datetime < case(cutoffs, value=SR.service_code))
+    return and_(SR.status == "open", or_(*late))
+
+
+def filter_clauses(filters: Filters, as_of: datetime, tz_name: str, targets: dict[str, float]) -> list:
+    """WHERE clauses for ``filters``; dates are the city's calendar days of requested_datetime."""
+    clauses = []
+    if filters.service_codes:
+        clauses.append(SR.service_code.in_(filters.service_codes))
+    if filters.status in ("open", "closed"):
+        clauses.append(SR.status == filters.status)
+    elif filters.status == "overdue":
+        clauses.append(overdue_clause(as_of, targets))
+    lower, upper = local_day_bounds(filters.start, filters.end, tz_name)
+    if lower is not None:
+        clauses.append(SR.requested_datetime >= lower)
+    if upper is not None:
+        clauses.append(SR.requested_datetime < upper)
+    if filters.neighborhood:
+        clauses.append(SR.neighborhood_code == filters.neighborhood)
+    return clauses
+
+
+def count_where(conn: Connection, clauses) -> int:
+    return int(conn.execute(select(func.count()).select_from(service_requests).where(*clauses)).scalar())
+
+
+def counts_by_neighborhood(conn: Connection, clauses) -> dict[str, int]:
+    """``{neighborhood_code: rows}`` for the rows matching ``clauses``."""
+    query = (
+        select(SR.neighborhood_code, func.count())
+        .where(SR.neighborhood_code.is_not(None), *clauses)
+        .group_by(SR.neighborhood_code)
+    )
+    return {code: int(n) for code, n in conn.execute(query)}
+
+
+def heat_cells(conn: Connection, clauses, cells_per_degree: int = 100) -> list[dict]:
+    """Counts on a lat/long grid (about 1.1 km at 100 cells per degree), aggregated in SQL.
+
+    Rows whose location is only the neighborhood (sensitive types) or missing are left out.
+    """
+    inner = (
+        select(
+            func.round(SR.lat * cells_per_degree).label("gy"),
+            func.round(SR.long * cells_per_degree).label("gx"),
+        )
+        .where(SR.lat.is_not(None), SR.long.is_not(None), SR.location_precision == "point_3dp", *clauses)
+        .subquery("cells")
+    )
+    query = select(inner.c.gy, inner.c.gx, func.count().label("n")).group_by(inner.c.gy, inner.c.gx)
+    return [
+        {"lat": float(gy) / cells_per_degree, "long": float(gx) / cells_per_degree, "n": int(n)}
+        for gy, gx, n in conn.execute(query)
+    ]
+
+
+def map_points(conn: Connection, clauses, overdue, limit: int) -> list[dict] | None:
+    """Located requests matching ``clauses`` with an ``overdue`` flag; None if more than ``limit``."""
+    located = [SR.lat.is_not(None), SR.long.is_not(None), *clauses]
+    if count_where(conn, located) > limit:
+        return None
+    query = select(
+        SR.service_request_id, SR.lat, SR.long, SR.service_name, SR.status, SR.status_description,
+        SR.requested_datetime, SR.neighborhood, SR.location_precision, SR.address,
+        case((overdue, True), else_=False).label("overdue"),
+    ).where(*located).order_by(SR.requested_datetime)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def get_request(conn: Connection, request_id: str) -> dict | None:
+    """One request by id (bound parameter), with its type's target and agency."""
+    query = (
+        select(service_requests, service_types.c.target_days, service_types.c.is_sensitive)
+        .select_from(service_requests.outerjoin(
+            service_types, service_types.c.service_code == SR.service_code))
+        .where(SR.service_request_id == request_id)
+    )
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def export_rows(conn: Connection, clauses, limit: int) -> list[dict]:
+    """Published columns of the matching rows, oldest first, at most ``limit`` rows."""
+    query = select(service_requests).where(*clauses).order_by(
+        SR.requested_datetime, SR.service_request_id).limit(limit)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def nothing():
+    """A clause that matches no row (e.g. for an unknown neighborhood)."""
+    return false()

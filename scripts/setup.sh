@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Prepare this checkout: system packages, .venv with the project installed, test assets.
+#   bash scripts/setup.sh          # what the dashboard and the ETL need
+#   bash scripts/setup.sh --test   # also Chromium, PostgreSQL, poppler, Node's axe-core, pytest
+# Idempotent: on a prepared machine it checks and returns without apt, pip or npm work.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+with_test=0
+for arg in "$@"; do
+    case "$arg" in
+        --test) with_test=1 ;;
+        -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+        *) echo "setup: unknown argument: $arg" >&2; exit 2 ;;
+    esac
+done
+
+say() { printf 'setup: %s\n' "$*"; }
+PYTHON="${PYTHON:-python3}"
+
+# --- (a) Debian packages ------------------------------------------------------
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
+
+missing=()
+want() { installed "$1" || missing+=("$1"); }
+
+if [ ! -x .venv/bin/python ]; then
+    if ! command -v "$PYTHON" >/dev/null 2>&1; then
+        missing+=(python3 python3-venv)
+    elif ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+        missing+=(python3-venv)
+    fi
+fi
+if [ "$with_test" = 1 ]; then
+    want chromium
+    want chromium-driver
+    want postgresql
+    want poppler-utils
+    want fonts-dejavu-core
+    if ! command -v npm >/dev/null 2>&1; then
+        want nodejs
+        want npm
+    fi
+fi
+
+if [ "${#missing[@]}" -gt 0 ]; then
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "setup: missing ${missing[*]} and there is no apt-get here: install them by hand" >&2
+        exit 1
+    fi
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    say "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+else
+    say "system packages present"
+fi
+
+# --- (b) Python virtualenv ----------------------------------------------------
+if [ ! -x .venv/bin/python ]; then
+    if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+        echo "setup: Python >= 3.11 is required; $PYTHON is $("$PYTHON" -V 2>&1)." >&2
+        echo "       Install a newer Python or run with PYTHON=/path/to/python3.11 bash scripts/setup.sh" >&2
+        exit 1
+    fi
+    say "creating .venv with $("$PYTHON" -V 2>&1)"
+    rm -rf .venv
+    "$PYTHON" -m venv .venv
+fi
+
+hash="$(sha256sum pyproject.toml | cut -c1-64)"
+stamp_base=".venv/.installed-$hash"
+stamp_test="$stamp_base.test"   # the [test] extra installed on top of the base stamp
+if [ "$with_test" = 1 ]; then stamp="$stamp_test"; spec='.[test]'; else stamp="$stamp_base"; spec='.'; fi
+
+if [ -e "$stamp" ] || { [ "$with_test" = 0 ] && [ -e "$stamp_test" ]; }; then
+    say "python packages up to date (.venv)"
+else
+    say "pip install -e '$spec' into .venv (pyproject.toml changed or first run)"
+    export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+    .venv/bin/python -m pip install -q -e "$spec"
+    rm -f .venv/.installed-*
+    touch "$stamp_base"
+    if [ "$with_test" = 1 ]; then touch "$stamp_test"; fi
+fi
+
+# --- (c) Node test assets (axe-core for the accessibility tests) --------------
+if [ "$with_test" = 1 ]; then
+    if [ -f node_modules/axe-core/axe.min.js ]; then
+        say "node_modules/axe-core present"
+    else
+        say "npm ci (axe-core)"
+        npm ci --no-audit --no-fund </dev/null
+    fi
+fi
+
+say "done"
