@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,7 @@ class Neighborhoods:
     geometries: list  # shapely geometries, WGS 84
     repairs: list[str]  # messages about polygons that had to be repaired
     source: Path
+    ambiguous: set = field(default_factory=set)  # codes used by more than one feature
 
     def __post_init__(self):
         self.tree = shapely.STRtree(self.geometries)
@@ -96,6 +97,7 @@ def load_boundaries(path: Path, code_property: str, name_property: str = "", nam
         raise InputError(path, "boundary file is not a GeoJSON FeatureCollection")
     names = {str(k): v for k, v in (names or {}).items()}
     codes, labels, geoms, repairs = [], [], [], []
+    ambiguous: set[str] = set()
     for i, feat in enumerate(data["features"]):
         props = (feat or {}).get("properties") or {}
         if code_property not in props or props[code_property] in (None, ""):
@@ -115,12 +117,16 @@ def load_boundaries(path: Path, code_property: str, name_property: str = "", nam
             if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
                 raise InputError(path, f"feature {i} ({code}) is an invalid polygon that cannot be repaired", row=i, field="geometry")
         if code in codes:
-            raise InputError(path, f"feature {i}: code {code!r} appears twice", row=i, field=code_property)
+            # Rule: a repeated code is kept apart as '<code>#<feature index>' and reported; the city's own
+            # area codes cannot tell such neighborhoods apart, so the area-code fallback skips that code.
+            repairs.append(f"feature {i}: code {code!r} appears twice; this feature is '{code}#{i}'")
+            ambiguous.add(code)
+            code = f"{code}#{i}"
         name = names.get(code) or (str(props.get(name_property) or "").strip() if name_property else "") or name_template.format(code=code)
         codes.append(code), labels.append(name), geoms.append(geom)
     if not geoms:
         raise InputError(path, "boundary file has no features")
-    return Neighborhoods(codes, labels, geoms, repairs, path)
+    return Neighborhoods(codes, labels, geoms, repairs, path, ambiguous)
 
 
 def _code_text(value) -> str:
@@ -137,7 +143,9 @@ def assign_neighborhoods(frame: pd.DataFrame, hoods: Neighborhoods, districts: N
     add_flag(frame, has_point & (codes == ""), "outside_boundaries")
     if "area_code" in frame:
         area = frame["area_code"].str.replace(r"\.0$", "", regex=True)
-        usable = (codes == "") & area.isin(hoods.index.keys())
+        # A placeholder location's area code is the call centre's area, not the request's.
+        placeholder = frame["quality_flags"].str.contains("placeholder_location", regex=False)
+        usable = (codes == "") & area.isin(hoods.index.keys()) & ~area.isin(hoods.ambiguous) & ~placeholder
         codes = codes.where(~usable, area)
         add_flag(frame, usable, "neighborhood_from_area_code")
     frame["neighborhood_code"] = codes

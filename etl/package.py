@@ -45,7 +45,9 @@ def build_service_types(counts: pd.DataFrame, profile) -> pd.DataFrame:
     grouped = grouped.sort_values(["service_code", "n", "service_name", "agency_responsible"], ascending=[True, False, True, True])
     top = grouped.drop_duplicates("service_code").set_index("service_code")
     total = grouped.groupby("service_code")["n"].sum()
-    sensitive = {t.casefold() for t in profile.privacy["sensitive_types"]}
+    from .privacy import sensitive_types
+
+    sensitive = sensitive_types(profile)
     out = pd.DataFrame({
         "service_code": top.index,
         "service_name": top["service_name"].to_numpy(),

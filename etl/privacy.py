@@ -23,6 +23,22 @@ import shapely
 
 from .transform import add_flag
 
+# Person-related request types: where a request is about a person, its location is about them too.
+DEFAULT_SENSITIVE_TYPES = (
+    "Homeless Person Assistance", "Homeless Encampment", "Encampment", "Panhandling", "Drug Activity",
+    "Non-Emergency Police Matter", "Elder Abuse", "Elder Welfare", "Child Welfare", "Child Abuse",
+    "Domestic Violence", "Domestic Dispute", "Personal Needs", "Welfare Check", "Senior Welfare Check",
+    "Adult Protective Services", "Mental Health", "Pet Wellness Check Request", "Animal-Abuse",
+)
+
+
+def sensitive_types(profile) -> set[str]:
+    names = set(profile.privacy["sensitive_types"])
+    if profile.privacy["default_sensitive_types"]:
+        names |= set(DEFAULT_SENSITIVE_TYPES)
+    return {n.casefold() for n in names}
+
+
 FREE_TEXT = ("description", "status_notes", "service_notice")
 ALL_TEXT = ("service_name", "description", "status_notes", "agency_responsible", "service_notice",
             "address", "status_description", "neighborhood", "council_district")
@@ -99,7 +115,7 @@ def generalise_address(address: pd.Series) -> pd.Series:
 def apply_location_privacy(frame: pd.DataFrame, profile, neighborhoods) -> pd.DataFrame:
     """Round points; coarsen sensitive types to their neighborhood; set location_precision."""
     frame = frame.copy()
-    sensitive = frame["service_name"].str.casefold().isin({t.casefold() for t in profile.privacy["sensitive_types"]})
+    sensitive = frame["service_name"].str.casefold().isin(sensitive_types(profile))
     has_point = frame["lat"].notna() & frame["long"].notna()
     frame["location_precision"] = np.where(has_point, "point_3dp", "none")
     frame["lat"] = frame["lat"].round(3)

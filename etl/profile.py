@@ -25,7 +25,7 @@ MAPPABLE_FIELDS = (
 )
 HELPER_COLUMNS = ("area_code", "intersection_1", "intersection_2", "location")
 REQUIRED_MAPPINGS = ("service_request_id", "status", "service_name", "requested_datetime")
-CHANNELS = ("phone", "web", "mobile", "email", "in_person", "open311", "internal", "other")
+CHANNELS = ("phone", "web", "mobile", "email", "in_person", "open311", "internal", "other", "unknown")
 SENSITIVE_LOCATIONS = ("neighborhood_centroid", "neighborhood_random")
 
 # section -> key -> (type, default, help). A default of ... means required.
@@ -73,7 +73,8 @@ KEYS: dict[str, dict[str, tuple[type | tuple, Any, str]]] = {
     },
     "targets": {},  # free-form: request type -> target days
     "privacy": {
-        "sensitive_types": (list, [], "Request types (case-insensitive) whose location is coarsened."),
+        "sensitive_types": (list, [], "Request types (case-insensitive) whose location is coarsened, in addition to the defaults."),
+        "default_sensitive_types": (bool, True, "Also treat the built-in person-related types (etl.privacy.DEFAULT_SENSITIVE_TYPES) as sensitive."),
         "sensitive_location": (str, "neighborhood_random", "neighborhood_random or neighborhood_centroid."),
         "excluded_types": (list, [], "Request types (case-insensitive) never published."),
         "media_hosts": (list, [], "Hosts media_url may point to; other links are dropped."),
@@ -82,7 +83,7 @@ KEYS: dict[str, dict[str, tuple[type | tuple, Any, str]]] = {
     "quality": {
         "placeholder_addresses": (list, [], "Addresses that are the city's own office, not a location (case-insensitive)."),
         "min_year": (int, 1990, "Requests dated before this year are quarantined."),
-        "service_name_case": (str, "title", "title, upper or as_is: how request type names are normalised."),
+        "service_name_case": (str, "title", "title (names in all capitals become title case; mixed case is kept), upper or as_is."),
     },
 }
 

@@ -74,7 +74,8 @@ def normalise_text(frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
             frame[f] = fixed.str.replace(r"\s+", " ", regex=True).str.strip()
     case = profile.quality["service_name_case"]
     if case == "title":
-        frame["service_name"] = frame["service_name"].str.lower().str.title()
+        shouting = frame["service_name"] == frame["service_name"].str.upper()
+        frame.loc[shouting, "service_name"] = frame.loc[shouting, "service_name"].str.lower().str.title()
     elif case == "upper":
         frame["service_name"] = frame["service_name"].str.upper()
     return frame
