@@ -8,6 +8,7 @@ the package publishes. SQLite gets a plain ``executemany``; PostgreSQL gets ``CO
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -70,12 +71,15 @@ def _clear(conn: Connection) -> None:
             conn.execute(delete(table))
 
 
-def load_release(db_url: str, release_dir: Path, batch_rows: int = 100_000, stored_dir: Path | None = None) -> str:
+def load_release(db_url: str, release_dir: Path, batch_rows: int | None = None, before_commit=None,
+                 stored_dir: Path | None = None) -> str:
     """Replace the database's release with the one in ``release_dir``; returns its version.
 
-    ``stored_dir`` is where the release's files will live once published (the pipeline loads
-    from the staging folder, then switches); by default ``release_dir`` itself.
+    ``before_commit`` runs inside the transaction after everything is loaded: if it raises, the
+    database is rolled back (the pipeline passes the switch of the release symlink here).
+    ``stored_dir`` is where the files will be once switched (default: ``release_dir``).
     """
+    batch_rows = batch_rows or int(os.environ.get("PORTAL_LOAD_BATCH_ROWS", "100000"))
     release_dir = Path(release_dir).resolve()
     descriptor = json.loads((release_dir / "datapackage.json").read_text(encoding="utf-8"))
     report = json.loads((release_dir / "report.json").read_text(encoding="utf-8"))
@@ -106,6 +110,9 @@ def load_release(db_url: str, release_dir: Path, batch_rows: int = 100_000, stor
             datapackage_json=json.dumps(descriptor), report_json=json.dumps(report), changelog_json=json.dumps(changelog),
         ))
         faults.checkpoint("load.before_commit")
+        if before_commit is not None:
+            before_commit()
+        faults.checkpoint("load.switched_before_commit")
     engine.dispose()
     faults.checkpoint("load.committed")
     return descriptor["version"]

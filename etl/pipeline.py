@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -13,14 +14,17 @@ import pandas as pd
 from . import __version__, faults
 from .cells import to_arrow, to_text
 from .dedupe import find_superseded
-from .errors import InputError
+from sqlalchemy.exc import SQLAlchemyError
+
+from .errors import InputError, PublishError
 from .geo import assign_neighborhoods, load_boundaries
 from .load import DEFAULT_DB_URL, current_version, load_release
 from .package import (build_datapackage, build_service_types, compute_changes, release_history,
                       write_index, write_service_types)
 from .privacy import apply_privacy
 from .profile import REQUIRED_MAPPINGS, load_profile
-from .publish import Staging, commit_release, final_release_dir, current_release, next_version, publish_lock, sha256_file
+from .publish import (Staging, current_release, final_release_dir, move_into_releases, next_version, publish_lock, remove_orphans,
+                      sha256_file, switch_current)
 from .quarantine import Quarantine
 from .sources import read_chunks, read_header
 from .transform import transform_chunk
@@ -54,7 +58,8 @@ def publish_release(profile_name: str, input_path, boundaries=None, out="dataset
     profile = load_profile(profile_name)
     input_path, out = Path(input_path), Path(out)
     private_dir = Path(private_dir) if private_dir else out.resolve().parent / "private"
-    as_of = pd.Timestamp(as_of or datetime.now(timezone.utc)).tz_convert(profile.timezone)
+    as_of = pd.Timestamp(as_of or datetime.now(timezone.utc))
+    as_of = as_of.tz_localize(profile.timezone) if as_of.tzinfo is None else as_of.tz_convert(profile.timezone)
     hoods = load_boundaries(Path(boundaries) if boundaries else profile.resolve(profile.boundaries["file"]),
                             profile.boundaries["code_property"], profile.boundaries["name_property"],
                             profile.boundaries["names"], profile.boundaries["name_template"])
@@ -69,7 +74,18 @@ def publish_release(profile_name: str, input_path, boundaries=None, out="dataset
         raise InputError(input_path, f"missing required column(s) {', '.join(missing)}; the header has {len(header)} column(s)"
                                      f"{' - is the delimiter right?' if len(header) == 1 else ''}")
     steps: list[tuple[str, float]] = []
+    try:
+        return _publish_locked(profile, input_path, out, db_url, as_of, private_dir, hoods, districts, header, steps, started, progress)
+    except OSError as exc:
+        raise PublishError(exc.filename or out, f"{exc.strerror or exc}; the previous release is unchanged") from None
+    except SQLAlchemyError as exc:
+        raise PublishError(_safe_url(db_url), f"database error ({type(exc.orig or exc).__name__}: {str(exc.orig or exc).splitlines()[0][:160]}); "
+                                              "the previous release is unchanged") from None
+
+
+def _publish_locked(profile, input_path, out, db_url, as_of, private_dir, hoods, districts, header, steps, started, progress) -> Result:
     with publish_lock(out):
+        remove_orphans(out, profile.name)
         t = time.perf_counter()
         progress("scan", "finding duplicate ids")
         superseded = find_superseded(input_path, profile, header)
@@ -107,9 +123,15 @@ def publish_release(profile_name: str, input_path, boundaries=None, out="dataset
         t = time.perf_counter()
         progress("load", f"loading into {_safe_url(db_url)}")
         if release_dir is None:
-            # Database first, inside one transaction; then the atomic switch of the files.
-            load_release(db_url, staging.dir, stored_dir=final_release_dir(out, profile.name, version))
-            release_dir = commit_release(staging, profile.name, version)
+            # The release is complete on disk first; the database load is one transaction whose last step,
+            # just before COMMIT, is the atomic switch of the symlink (see docs/reliability.md).
+            release_dir = final_release_dir(out, profile.name, version)
+
+            def switch():
+                move_into_releases(staging, profile.name, version)
+                switch_current(out, profile.name, release_dir)
+
+            load_release(db_url, staging.dir, stored_dir=release_dir, before_commit=switch)
         elif current_version(db_url) != version:
             load_release(db_url, release_dir)
         steps.append(("load", time.perf_counter() - t))
@@ -127,8 +149,9 @@ def _process(profile, input_path, out, private_dir, as_of, hoods, districts, hea
     data_through = None
     excluded = {t.casefold() for t in profile.privacy["excluded_types"]}
     wanted = sorted(set(profile.raw_columns().values()) & set(header))
+    block_bytes = int(os.environ.get("PORTAL_CHUNK_BYTES", 64 << 20))
     for raw in read_chunks(input_path, profile.input["format"], profile.input["encoding"], quarantine.bad_row,
-                           delimiter=profile.input["delimiter"], columns=None):
+                           delimiter=profile.input["delimiter"], columns=None, block_bytes=block_bytes):
         rows_read += len(raw)
         dup = raw["_row"].isin(superseded)
         quarantine.add_rows(raw, raw.loc[dup, "_row"], "duplicate_id_superseded", "service_request_id", "a later update of the same id wins")
@@ -147,6 +170,7 @@ def _process(profile, input_path, out, private_dir, as_of, hoods, districts, hea
             keep = [i for i in range(len(frame)) if i not in set(bad_pos)]
             typed, text, frame, cells = typed.take(keep), text.take(keep), frame.iloc[keep], cells.iloc[keep]
         quarantine.add_rejects(raw, chunk.rejects)
+        faults.checkpoint("read.chunk")
         staging.write_requests(typed, text)
         published += len(frame)
         for col in ("quality_flags", "redaction_reason"):

@@ -58,8 +58,13 @@ PHONE = re.compile(
     r"|\b\d{10}\b"
 )
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-HOUSE_NUMBER = re.compile(r"^\s*(\d{1,6})(?:[A-Za-z]|-\d+|\s*1/2)?\s+(?=\D)(.+)$")
-INTERSECTION = re.compile(r"\s(?:&|and|@|/)\s|^\s*(?:intersection|corner) of", re.I)
+# House number (Queens style '51-65' too), then the street, which may itself start with a number
+# ('725 56 STREET', '51-65 72 PLACE', '2931 8 AVENUE').
+HOUSE_NUMBER = re.compile(r"^\s*(\d{1,6})(?:-(\d{1,4}))?(?:[A-Za-z]|\s*\d/\d)?\s+(?=\D|\d+(?:st|nd|rd|th)?\s+\D)(.+)$", re.I)
+# A number that is not part of a street name ('42 ST', '26 STREET', '181ST'): possibly a house number.
+NOT_A_STREET_NUMBER = re.compile(r"\b\d{2,6}\b(?!\s*(?:st|nd|rd|th|street|avenue|ave|av|place|pl|road|drive|dr|boulevard|blvd|lane|ln"
+                                 r"|terrace|ter|court|ct|way|parkway|pkwy)\b)", re.I)
+INTERSECTION = re.compile(r"\s(?:&|and|at|@|/)\s|^\s*(?:intersection|corner) of", re.I)
 
 
 def scrub_text(text: str, max_length: int) -> str:
@@ -104,10 +109,12 @@ def generalise_address(address: pd.Series) -> pd.Series:
     is_intersection = address.str.contains(INTERSECTION, regex=True)
     numbered = parts[0].notna() & ~is_intersection
     block = (pd.to_numeric(parts[0], errors="coerce") // 100 * 100).astype("Int64").astype("str")
+    # Queens: in '51-65 72 PLACE' 51 is the block and 65 the house, so the block is '51-00'.
+    block = block.where(parts[1].isna(), parts[0] + "-00")
     out = address.copy()
-    out[numbered] = block[numbered] + " block of " + parts[1][numbered].str.strip()
+    out[numbered] = block[numbered] + " block of " + parts[2][numbered].str.strip()
     # Digits left anywhere else in a non-intersection address could still be a house number.
-    rest = ~is_intersection & ~numbered & address.str.contains(r"\b\d{2,6}\b(?!\s*(?:st|nd|rd|th)\b)", regex=True, case=False)
+    rest = ~is_intersection & ~numbered & address.str.contains(NOT_A_STREET_NUMBER, regex=True)
     out[rest] = ""
     return out
 

@@ -95,7 +95,7 @@ class Staging:
         self.text_schema = pa.schema([pa.field(n, pa.string()) for n in arrow_schema.names])
 
     def write_requests(self, typed: pa.Table, text: pa.Table) -> None:
-        guard_disk(self.dir)
+        guard_disk(self.out)
         if self._csv is None:
             self._csv = pacsv.CSVWriter(self.csv_path, self.text_schema, write_options=CSV_OPTIONS)
         self._csv.write_table(text.cast(self.text_schema))
@@ -118,11 +118,12 @@ class Staging:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def guard_disk(path: Path, min_free: int = 16 << 20) -> None:
+def guard_disk(path: Path, min_free: int = 1 << 20) -> None:
     """Fail early, with a clear message, when the disk is (nearly) full."""
     st = os.statvfs(path)
-    if st.f_bavail * st.f_frsize < min_free:
-        raise PublishError(path, "no space left on the device for the release")
+    free = st.f_bavail * st.f_frsize
+    if free < min_free:
+        raise PublishError(path, f"no space left on the device ({free:,} bytes free); the previous release is unchanged")
 
 
 def describe_file(path: Path, base: Path) -> dict:
@@ -146,13 +147,10 @@ def final_release_dir(out: Path, name: str, version: str) -> Path:
     return (out / "releases" / name / version).resolve()
 
 
-def commit_release(staging: Staging, name: str, version: str) -> Path:
-    """Move a complete release into releases/ and point the ``name`` symlink at it, atomically."""
+def move_into_releases(staging: Staging, name: str, version: str) -> Path:
+    """Make the staged release complete and durable under releases/<name>/<version> (not yet current)."""
     out = staging.out
     final = final_release_dir(out, name, version)
-    link = out / name
-    if link.exists() and not link.is_symlink():
-        raise PublishError(link, "exists and is not a release symlink; move it away")
     try:
         for p in sorted(staging.dir.rglob("*")):
             if p.is_file():
@@ -161,14 +159,44 @@ def commit_release(staging: Staging, name: str, version: str) -> Path:
         faults.checkpoint("publish.before_rename")
         os.rename(staging.dir, final)
         fsync_path(final.parent)
+        shutil.rmtree(out / ".staging", ignore_errors=True)
+    except OSError as exc:
+        raise PublishError(out, f"cannot write the release ({errno.errorcode.get(exc.errno, '')}: {exc.strerror}); "
+                                "the previous release is unchanged") from None
+    faults.checkpoint("publish.in_releases")
+    return final
+
+
+def switch_current(out: Path, name: str, final: Path) -> None:
+    """Point the ``name`` symlink at ``final`` with one atomic rename."""
+    link = out / name
+    if link.exists() and not link.is_symlink():
+        raise PublishError(link, "exists and is not a release symlink; move it away")
+    tmp_link = out / f".{name}.{uuid.uuid4().hex}.tmp"
+    try:
         faults.checkpoint("publish.before_switch")
-        tmp_link = out / f".{name}.{uuid.uuid4().hex}.tmp"
         os.symlink(os.path.relpath(final, out), tmp_link)
         os.replace(tmp_link, link)
         fsync_path(out)
-        shutil.rmtree(out / ".staging", ignore_errors=True)
     except OSError as exc:
-        code = errno.errorcode.get(exc.errno, "")
-        raise PublishError(out, f"cannot switch to the new release ({code}: {exc.strerror}); the previous release is unchanged") from None
+        tmp_link.unlink(missing_ok=True)
+        raise PublishError(out, f"cannot switch to the new release ({errno.errorcode.get(exc.errno, '')}: {exc.strerror}); "
+                                "the previous release is unchanged") from None
     faults.checkpoint("publish.after_switch")
-    return final
+
+
+def remove_orphans(out: Path, name: str) -> list[str]:
+    """Releases left by a run killed before its switch (newer than the current one) are removed; the lock is held."""
+    base = out / "releases" / name
+    current = current_release(out, name)
+    current_minor = int(current.name.split(".")[1]) if current else -1
+    removed = []
+    for p in base.glob("1.*.0") if base.is_dir() else []:
+        minor = p.name.split(".")[1]
+        if minor.isdigit() and int(minor) > current_minor:
+            shutil.rmtree(p, ignore_errors=True)
+            (base / ".index" / f"{p.name}.parquet").unlink(missing_ok=True)
+            removed.append(p.name)
+    for tmp in out.glob(f".{name}.*.tmp"):
+        tmp.unlink(missing_ok=True)
+    return sorted(removed)
