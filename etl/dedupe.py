@@ -22,11 +22,10 @@ def find_superseded(path: Path, profile, header: list[str]) -> set[int]:
     cols = [c for c in (id_col, upd_col) if c and c in header]
     parts = []
     for raw in read_chunks(path, profile.input["format"], profile.input["encoding"], lambda *a: None,
-                           delimiter=profile.input["delimiter"], columns=cols):
-        ids = raw[id_col].str.strip()
-        parts.append(pd.DataFrame({"_row": raw["_row"].to_numpy(), "id": ids.to_numpy()}))
-        if upd_col in raw:
-            parts[-1]["updated"] = parse_datetimes(raw[upd_col].str.strip(), profile.input["datetime_formats"], profile.timezone).to_numpy()
+                           delimiter=profile.input["delimiter"], columns=cols, threads=True):
+        part = pd.DataFrame({"_row": raw["_row"].to_numpy(), "id": raw[id_col].str.strip().to_numpy()})
+        part["updated"] = raw[upd_col].to_numpy() if upd_col in raw else ""
+        parts.append(part)
     if not parts:
         return set()
     rows = pd.concat(parts, ignore_index=True)
@@ -34,8 +33,7 @@ def find_superseded(path: Path, profile, header: list[str]) -> set[int]:
     if not dup.any():
         return set()
     dups = rows[dup].copy()
-    if "updated" not in dups:
-        dups["updated"] = pd.NaT
+    dups["updated"] = parse_datetimes(dups["updated"].astype("str").str.strip(), profile.input["datetime_formats"], profile.timezone)
     # rows without an update sort first (oldest); ties keep file order, so the later row wins
     winners = dups.sort_values(["id", "updated", "_row"], na_position="first", kind="stable").drop_duplicates("id", keep="last")["_row"]
     return set(np.setdiff1d(dups["_row"].to_numpy(), winners.to_numpy()).tolist())

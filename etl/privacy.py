@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .transform import add_flag
+from .transform import add_flag, on_unique
 
 # Person-related request types: where a request is about a person, its location is about them too.
 DEFAULT_SENSITIVE_TYPES = (
@@ -93,13 +93,9 @@ def scrub_columns(frame: pd.DataFrame, max_length: int) -> pd.DataFrame:
             continue
         values = frame[col]
         limit = max_length if col in FREE_TEXT else 300 if col == "address" else 200
-        risky = values.str.contains(r"[<>&@:+=\-\t\r]|\d{3}", regex=True) | (values.str.len() > limit)
-        if col in FREE_TEXT or risky.any():
-            new = values.copy()
-            new[risky] = [neutralise_formula(scrub_text(v, limit)) for v in values[risky]]
-            changed = new != values
-            add_flag(frame, changed, f"text_scrubbed_{col}", "redaction_reason")
-            frame[col] = new
+        new = on_unique(values, lambda v, limit=limit: v.map(lambda t: neutralise_formula(scrub_text(t, limit))).astype("str"))
+        add_flag(frame, new != values, f"text_scrubbed_{col}", "redaction_reason")
+        frame[col] = new
     return frame
 
 
@@ -176,7 +172,7 @@ def filter_media(frame: pd.DataFrame, hosts: list[str]) -> pd.DataFrame:
 
 def apply_privacy(frame: pd.DataFrame, profile, neighborhoods) -> pd.DataFrame:
     frame = scrub_columns(frame, profile.privacy["max_text_length"])
-    generalised = generalise_address(frame["address"])
+    generalised = on_unique(frame["address"], generalise_address)
     add_flag(frame, generalised != frame["address"], "address_generalised", "redaction_reason")
     frame["address"] = generalised
     frame = filter_media(frame, profile.privacy["media_hosts"])

@@ -55,14 +55,31 @@ def rename_columns(raw: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     return out
 
 
-def fix_mojibake(series: pd.Series) -> pd.Series:
-    """Repair UTF-8 that was decoded as Latin-1/cp1252 (e.g. 'â\\x80\\x99' -> "'"). Only suspicious cells are touched."""
+def on_unique(series: pd.Series, func) -> pd.Series:
+    """Apply a Series -> Series function to the distinct values only, then spread the result back.
+
+    311 text repeats a lot (a million rows may hold a few thousand distinct resolution notes), so
+    slow per-value Python work runs once per distinct value instead of once per row.
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    if len(uniques) > 0.5 * len(series):
+        return func(series)
+    mapped = func(pd.Series(uniques, dtype=series.dtype))
+    return pd.Series(mapped.to_numpy()[codes], index=series.index, dtype=mapped.dtype)
+
+
+def _fix_mojibake_values(series: pd.Series) -> pd.Series:
     suspicious = series.str.contains(MOJIBAKE, regex=True, na=False)
     if not suspicious.any():
         return series
     out = series.copy()
     out[suspicious] = [ftfy.fix_text(s, uncurl_quotes=False) for s in series[suspicious]]
     return out
+
+
+def fix_mojibake(series: pd.Series) -> pd.Series:
+    """Repair UTF-8 that was decoded as Latin-1/cp1252 (e.g. 'â\\x80\\x99' -> "'"). Only suspicious cells are touched."""
+    return on_unique(series, _fix_mojibake_values)
 
 
 def normalise_text(frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
@@ -75,18 +92,28 @@ def normalise_text(frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     case = profile.quality["service_name_case"]
     if case == "title":
         shouting = frame["service_name"] == frame["service_name"].str.upper()
-        frame.loc[shouting, "service_name"] = frame.loc[shouting, "service_name"].str.lower().str.title()
+        frame.loc[shouting, "service_name"] = title_case(frame.loc[shouting, "service_name"])
     elif case == "upper":
         frame["service_name"] = frame["service_name"].str.upper()
     return frame
 
 
-def slugify(series: pd.Series) -> pd.Series:
+def title_case(series: pd.Series) -> pd.Series:
+    """'HEAT/HOT WATER' -> 'Heat/Hot Water'. Unlike str.title, "OWNER'S" -> "Owner's" and '2ND AVE' -> '2nd Ave'."""
+    return series.str.lower().str.replace(r"(^|[^\w'’])([^\W\d_])", lambda m: m.group(1) + m.group(2).upper(), regex=True)
+
+
+def _slugify_values(series: pd.Series) -> pd.Series:
     return (
         series.str.lower()
         .str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
-        .str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-")
+        .str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-").astype("str")
     )
+
+
+def slugify(series: pd.Series) -> pd.Series:
+    """'Noise - Residential' -> 'noise-residential' (ASCII letters and digits joined by '-')."""
+    return on_unique(series, _slugify_values)
 
 
 def assign_codes(chunk: Chunk, profile: Profile) -> None:
@@ -238,7 +265,10 @@ def normalise_coordinates(frame: pd.DataFrame, profile: Profile, bbox: tuple[flo
     frame["lat"] = lat.mask(drop)
     frame["long"] = lon.mask(drop)
     if placeholder.any():
-        frame.loc[placeholder, "address"] = ""
+        # The city's own office says nothing about where the request is: no address, ZIP or district either.
+        for col in ("address", "zipcode", "council_district"):
+            if col in frame:
+                frame.loc[placeholder, col] = ""
     return frame
 
 

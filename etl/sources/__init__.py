@@ -51,11 +51,12 @@ def read_chunks(
     delimiter: str = ",",
     columns: list[str] | None = None,
     block_bytes: int = 64 << 20,
+    threads: bool = False,
 ) -> Iterator[pd.DataFrame]:
     path = Path(path)
     _check_file(path)
     if fmt == "csv":
-        yield from read_csv_chunks(path, encoding, on_bad_row, delimiter=delimiter, columns=columns, block_bytes=block_bytes)
+        yield from read_csv_chunks(path, encoding, on_bad_row, delimiter=delimiter, columns=columns, block_bytes=block_bytes, threads=threads)
     elif fmt == "json":
         yield from read_json_chunks(path, encoding, on_bad_row, columns=columns)
     else:

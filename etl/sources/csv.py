@@ -37,7 +37,8 @@ def read_csv_header(path: Path, encoding: str, delimiter: str) -> list[str]:
     return [c.strip() for c in table.column_names]
 
 
-def read_csv_chunks(path: Path, encoding: str, on_bad_row, *, delimiter: str, columns, block_bytes: int) -> Iterator[pd.DataFrame]:
+def read_csv_chunks(path: Path, encoding: str, on_bad_row, *, delimiter: str, columns, block_bytes: int,
+                    threads: bool = False) -> Iterator[pd.DataFrame]:
     header = read_csv_header(path, encoding, delimiter)
     if len(set(header)) != len(header):
         dup = next(c for c in header if header.count(c) > 1)
@@ -54,7 +55,7 @@ def read_csv_chunks(path: Path, encoding: str, on_bad_row, *, delimiter: str, co
         reader = pacsv.open_csv(
             path,
             read_options=pacsv.ReadOptions(
-                encoding="utf-8" if utf8 else encoding, block_size=block_bytes, use_threads=False,
+                encoding="utf-8" if utf8 else encoding, block_size=block_bytes, use_threads=threads,
                 column_names=header, skip_rows=1,
             ),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=invalid_row),

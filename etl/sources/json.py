@@ -39,7 +39,8 @@ def _cell(v) -> str:
     return str(v)
 
 
-def _records(path: Path, encoding: str, on_bad_row) -> Iterator[dict]:
+def _records(path: Path, encoding: str, on_bad_row) -> Iterator[tuple[int, dict]]:
+    """(record number, record) of every readable record; the numbers count unreadable records too."""
     try:
         text = path.read_text(encoding=encoding)
     except UnicodeDecodeError as exc:
@@ -55,7 +56,7 @@ def _records(path: Path, encoding: str, on_bad_row) -> Iterator[dict]:
         yield from _line_records(stripped, decoder, on_bad_row)
 
 
-def _array_records(path: Path, text: str, decoder: json.JSONDecoder, on_bad_row) -> Iterator[dict]:
+def _array_records(path: Path, text: str, decoder: json.JSONDecoder, on_bad_row) -> Iterator[tuple[int, dict]]:
     pos, n, row = 1, len(text), 0
     while True:
         while pos < n and text[pos] in " \t\r\n,":
@@ -72,15 +73,15 @@ def _array_records(path: Path, text: str, decoder: json.JSONDecoder, on_bad_row)
         try:
             value, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            on_bad_row(row, None, "malformed_row", f"record does not parse as JSON: {exc.msg}")
+            on_bad_row(row, None, "malformed_row", f"record does not parse as JSON: {exc.msg}; the records after it cannot be read")
             return
         if isinstance(value, dict):
-            yield value
+            yield row, value
         else:
             on_bad_row(row, None, "malformed_row", f"record is a {type(value).__name__}, not an object")
 
 
-def _line_records(text: str, decoder: json.JSONDecoder, on_bad_row) -> Iterator[dict]:
+def _line_records(text: str, decoder: json.JSONDecoder, on_bad_row) -> Iterator[tuple[int, dict]]:
     row = 0
     for line in text.splitlines():
         if not line.strip():
@@ -92,17 +93,17 @@ def _line_records(text: str, decoder: json.JSONDecoder, on_bad_row) -> Iterator[
             on_bad_row(row, None, "malformed_row", f"line does not parse as JSON: {exc.msg}")
             continue
         if isinstance(value, dict):
-            yield value
+            yield row, value
         else:
             on_bad_row(row, None, "malformed_row", f"record is a {type(value).__name__}, not an object")
 
 
 def read_json_header(path: Path, encoding: str) -> list[str]:
+    """Every key of every record, in order of first appearance. Socrata leaves out null fields, so a
+    column may first appear in any record: all records are scanned, not a sample."""
     keys: dict[str, None] = {}
-    for i, rec in enumerate(_records(path, encoding, lambda *a: None)):
+    for _row, rec in _records(path, encoding, lambda *a: None):
         keys.update(dict.fromkeys(rec))
-        if i >= 1000:
-            break
     if not keys:
         raise InputError(path, "no JSON records found")
     return list(keys)
@@ -112,20 +113,20 @@ def read_json_chunks(path: Path, encoding: str, on_bad_row, *, columns) -> Itera
     header = read_json_header(path, encoding)
     wanted = header if columns is None else [c for c in header if c in set(columns)]
     buf: list[dict] = []
-    first = 1
-    row = 0
-    for rec in _records(path, encoding, on_bad_row):
-        row += 1
+    rows: list[int] = []
+    for row, rec in _records(path, encoding, on_bad_row):
+        rows.append(row)
         buf.append(rec)
         if len(buf) >= CHUNK_ROWS:
-            yield _frame(buf, wanted, first)
-            first, buf = row + 1, []
+            yield _frame(buf, wanted, rows)
+            buf, rows = [], []
     if buf:
-        yield _frame(buf, wanted, first)
+        yield _frame(buf, wanted, rows)
 
 
-def _frame(records: list[dict], columns: list[str], first_row: int) -> pd.DataFrame:
+def _frame(records: list[dict], columns: list[str], rows: list[int]) -> pd.DataFrame:
+    """``_row`` is the record's number in the file, so it matches the numbers given to on_bad_row."""
     data = {c: [_cell(r.get(c)) for r in records] for c in columns}
     frame = pd.DataFrame(data, dtype="str")
-    frame.insert(0, "_row", range(first_row, first_row + len(records)))
+    frame.insert(0, "_row", rows)
     return frame
