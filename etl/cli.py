@@ -40,7 +40,7 @@ def cmd_publish(a) -> int:
     as_of = datetime.fromisoformat(a.as_of) if a.as_of else None
     progress = _progress_printer(sys.stderr, sys.stderr.isatty())
     r = publish_release(a.profile, a.input, boundaries=a.boundaries, out=a.out, db_url=a.db, as_of=as_of,
-                        private_dir=a.private_dir, progress=progress)
+                        private_dir=a.private_dir, progress=progress, incremental=a.incremental)
     rep = r.report
     print(f"rows read:        {rep['rows_read']:,}")
     print(f"rows published:   {rep['rows_published']:,}")
@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", default=DEFAULT_DB_URL, help=f"SQLAlchemy URL (default: {DEFAULT_DB_URL})")
     p.add_argument("--as-of", help="reference time for 'in the future' checks, ISO 8601 (default: now)")
     p.add_argument("--private-dir", help="where quarantined raw rows go (default: private/ beside --out)")
+    p.add_argument("--incremental", action="store_true",
+                   help="INPUT holds only new or changed requests: apply them on top of the current release")
     p.set_defaults(func=cmd_publish)
     d = sub.add_parser("demo-data", help="generate the demo city's raw export")
     d.add_argument("--out", default="build/demo")

@@ -72,53 +72,79 @@ def _clear(conn: Connection) -> None:
 
 
 def load_release(db_url: str, release_dir: Path, batch_rows: int | None = None, before_commit=None,
-                 stored_dir: Path | None = None) -> str:
+                 stored_dir: Path | None = None, delta: tuple[pa.Table, list[str]] | None = None) -> str:
     """Replace the database's release with the one in ``release_dir``; returns its version.
 
     ``before_commit`` runs inside the transaction after everything is loaded: if it raises, the
     database is rolled back (the pipeline passes the switch of the release symlink here).
     ``stored_dir`` is where the files will be once switched (default: ``release_dir``).
+    ``delta`` = (new or changed rows, ids they replace): an incremental release only touches
+    those rows; the database must hold the release it was built on.
     """
     batch_rows = batch_rows or int(os.environ.get("PORTAL_LOAD_BATCH_ROWS", "100000"))
     release_dir = Path(release_dir).resolve()
-    descriptor = json.loads((release_dir / "datapackage.json").read_text(encoding="utf-8"))
-    report = json.loads((release_dir / "report.json").read_text(encoding="utf-8"))
-    changelog = json.loads((release_dir / "changelog.json").read_text(encoding="utf-8"))
     engine = make_engine(db_url)
     metadata.create_all(engine)
     with engine.begin() as conn:
-        _clear(conn)
-        for index in service_requests.indexes:  # one index build after the load beats a million index updates
-            index.drop(conn, checkfirst=True)
-        faults.checkpoint("load.cleared")
-        parquet = pq.ParquetFile(release_dir / "data" / "service_requests.parquet")
-        for batch in parquet.iter_batches(batch_size=batch_rows):
-            _insert_requests(conn, batch)
-            faults.checkpoint("load.batch")
-        for index in service_requests.indexes:
-            index.create(conn)
-        _load_neighborhoods(conn, release_dir / "data" / "neighborhoods.geojson")
-        _load_service_types(conn, release_dir / "data" / "service_types.csv")
-        faults.checkpoint("load.lookups")
-        conn.execute(update(releases).values(is_current=False))
-        conn.execute(delete(releases).where(releases.c.version == descriptor["version"]))
-        conn.execute(insert(releases).values(
-            version=descriptor["version"], package_name=descriptor["name"], title=descriptor["title"],
-            created=descriptor["created"], data_through=report.get("data_through"),
-            timezone=descriptor["x_portal"]["timezone"],
-            license_name=descriptor["licenses"][0].get("name"), license_path=descriptor["licenses"][0].get("path"),
-            source_title=descriptor["sources"][0].get("title"), source_path=descriptor["sources"][0].get("path"),
-            is_demo=bool(descriptor["x_portal"].get("demo")), rows_read=report["rows_read"],
-            rows_published=report["rows_published"], rows_quarantined=report["rows_quarantined"],
-            is_current=True, release_dir=str(stored_dir or release_dir),
-            datapackage_json=json.dumps(descriptor), report_json=json.dumps(report), changelog_json=json.dumps(changelog),
-        ))
-        faults.checkpoint("load.before_commit")
+        if delta is None:
+            _replace_all(conn, release_dir, batch_rows)
+        else:
+            _replace_delta(conn, *delta)
+        version = _finish(conn, release_dir, stored_dir or release_dir)
         if before_commit is not None:
             before_commit()
         faults.checkpoint("load.switched_before_commit")
     engine.dispose()
     faults.checkpoint("load.committed")
+    return version
+
+
+def _replace_all(conn: Connection, release_dir: Path, batch_rows: int) -> None:
+    _clear(conn)
+    for index in service_requests.indexes:  # one index build after the load beats a million index updates
+        index.drop(conn, checkfirst=True)
+    faults.checkpoint("load.cleared")
+    parquet = pq.ParquetFile(release_dir / "data" / "service_requests.parquet")
+    for batch in parquet.iter_batches(batch_size=batch_rows):
+        _insert_requests(conn, batch)
+        faults.checkpoint("load.batch")
+    for index in service_requests.indexes:
+        index.create(conn)
+
+
+def _replace_delta(conn: Connection, rows: pa.Table, replaced: list[str]) -> None:
+    for start in range(0, len(replaced), 500):
+        ids = replaced[start:start + 500]
+        conn.execute(delete(service_requests).where(service_requests.c.service_request_id.in_(ids)))
+    for batch in rows.to_batches(max_chunksize=100_000):
+        _insert_requests(conn, batch)
+        faults.checkpoint("load.batch")
+    conn.execute(delete(neighborhoods))
+    conn.execute(delete(service_types))
+
+
+def _finish(conn: Connection, release_dir: Path, stored_dir: Path) -> str:
+    """Lookups and the releases row: the database names the release it holds."""
+    descriptor = json.loads((release_dir / "datapackage.json").read_text(encoding="utf-8"))
+    report = json.loads((release_dir / "report.json").read_text(encoding="utf-8"))
+    changelog = json.loads((release_dir / "changelog.json").read_text(encoding="utf-8"))
+    _load_neighborhoods(conn, release_dir / "data" / "neighborhoods.geojson")
+    _load_service_types(conn, release_dir / "data" / "service_types.csv")
+    faults.checkpoint("load.lookups")
+    conn.execute(update(releases).values(is_current=False))
+    conn.execute(delete(releases).where(releases.c.version == descriptor["version"]))
+    conn.execute(insert(releases).values(
+        version=descriptor["version"], package_name=descriptor["name"], title=descriptor["title"],
+        created=descriptor["created"], data_through=report.get("data_through"),
+        timezone=descriptor["x_portal"]["timezone"],
+        license_name=descriptor["licenses"][0].get("name"), license_path=descriptor["licenses"][0].get("path"),
+        source_title=descriptor["sources"][0].get("title"), source_path=descriptor["sources"][0].get("path"),
+        is_demo=bool(descriptor["x_portal"].get("demo")), rows_read=report["rows_read"],
+        rows_published=report.get("rows_in_release", report["rows_published"]), rows_quarantined=report["rows_quarantined"],
+        is_current=True, release_dir=str(stored_dir),
+        datapackage_json=json.dumps(descriptor), report_json=json.dumps(report), changelog_json=json.dumps(changelog),
+    ))
+    faults.checkpoint("load.before_commit")
     return descriptor["version"]
 
 

@@ -1,34 +1,40 @@
-"""The whole ETL flow on one screen: read -> normalise -> join -> privacy -> validate -> publish -> load."""
+"""The whole ETL flow on one screen: read -> normalise -> join -> privacy -> validate -> publish -> load.
+
+    publish_release()
+      load profile and boundaries, check the header           (InputError: one line naming the file)
+      take the output folder's lock, clean up killed runs
+      pass 1: find ids that appear twice (latest update wins)
+      pass 2: every chunk through etl.chunks.normalise_chunk, written to staging
+              (incremental: the current release's rows the delta does not replace, then the delta)
+      changelog, service types, neighborhoods, report, datapackage.json with hashes
+      unchanged data -> nothing new; else one database transaction that ends with the atomic switch
+"""
 from __future__ import annotations
 
-import json
 import os
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
-
-from . import __version__, faults
-from .cells import to_arrow, to_text
-from .dedupe import find_superseded
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import __version__, faults
+from .cells import to_arrow
+from .chunks import Context, RunStats, normalise_chunk
+from .dedupe import find_superseded
 from .errors import InputError, PublishError
-from .geo import assign_neighborhoods, load_boundaries
+from .geo import load_boundaries
+from .incremental import carry_over
 from .load import DEFAULT_DB_URL, current_version, load_release
 from .package import (build_datapackage, build_service_types, compute_changes, release_history,
                       write_index, write_service_types)
-from .privacy import apply_privacy
 from .profile import REQUIRED_MAPPINGS, load_profile
-from .publish import (Staging, current_release, final_release_dir, move_into_releases, next_version, publish_lock, remove_orphans,
-                      sha256_file, switch_current)
+from .publish import (Staging, current_release, final_release_dir, move_into_releases, next_version, publish_lock,
+                      remove_orphans, sha256_file, switch_current)
 from .quarantine import Quarantine
 from .sources import read_chunks, read_header
-from .transform import transform_chunk
-from .validate import load_schema, validate_frame
 
 CHECKS = [
     "profile mapping and required columns", "record shape and text encoding", "duplicate ids (latest update wins)",
@@ -44,7 +50,7 @@ class Result:
     release_dir: Path
     changed: bool
     report: dict
-    steps: list[tuple[str, float]] = field(default_factory=list)
+    steps: dict = field(default_factory=dict)
 
 
 def _noop(*_args, **_kwargs):
@@ -52,168 +58,147 @@ def _noop(*_args, **_kwargs):
 
 
 def publish_release(profile_name: str, input_path, boundaries=None, out="datasets", db_url: str = DEFAULT_DB_URL,
-                    as_of: datetime | None = None, private_dir=None, progress=_noop) -> Result:
-    """Publish ``input_path`` as the next release of the profile's package, then load it into ``db_url``."""
-    started = time.perf_counter()
+                    as_of: datetime | None = None, private_dir=None, progress=_noop, incremental: bool = False) -> Result:
+    """Publish ``input_path`` as the next release of the profile's package, then load it into ``db_url``.
+
+    With ``incremental``, ``input_path`` holds only new or changed requests (see etl/incremental.py).
+    """
     profile = load_profile(profile_name)
     input_path, out = Path(input_path), Path(out)
     private_dir = Path(private_dir) if private_dir else out.resolve().parent / "private"
     as_of = pd.Timestamp(as_of or datetime.now(timezone.utc))
     as_of = as_of.tz_localize(profile.timezone) if as_of.tzinfo is None else as_of.tz_convert(profile.timezone)
-    hoods = load_boundaries(Path(boundaries) if boundaries else profile.resolve(profile.boundaries["file"]),
-                            profile.boundaries["code_property"], profile.boundaries["name_property"],
-                            profile.boundaries["names"], profile.boundaries["name_template"])
-    districts = None
-    if profile.boundaries["district_file"]:
-        districts = load_boundaries(profile.resolve(profile.boundaries["district_file"]), profile.boundaries["district_property"])
-    fmt, enc, delim = profile.input["format"], profile.input["encoding"], profile.input["delimiter"]
-    header = read_header(input_path, fmt, enc, delim)
-    mapped = profile.raw_columns()
-    missing = [f"{col!r} (for {f})" for f, col in mapped.items() if col not in header and f in REQUIRED_MAPPINGS]
+    b = profile.boundaries
+    hoods = load_boundaries(Path(boundaries) if boundaries else profile.resolve(b["file"]),
+                            b["code_property"], b["name_property"], b["names"], b["name_template"])
+    districts = load_boundaries(profile.resolve(b["district_file"]), b["district_property"]) if b["district_file"] else None
+    header = read_header(input_path, profile.input["format"], profile.input["encoding"], profile.input["delimiter"])
+    missing = [f"{col!r} (for {f})" for f, col in profile.raw_columns().items() if col not in header and f in REQUIRED_MAPPINGS]
     if missing:
         raise InputError(input_path, f"missing required column(s) {', '.join(missing)}; the header has {len(header)} column(s)"
                                      f"{' - is the delimiter right?' if len(header) == 1 else ''}")
-    steps: list[tuple[str, float]] = []
+    wanted = sorted(set(profile.raw_columns().values()) & set(header))
+    ctx = Context(profile, as_of, hoods, districts, wanted, set())
     try:
-        return _publish_locked(profile, input_path, out, db_url, as_of, private_dir, hoods, districts, header, steps, started, progress)
+        with publish_lock(out):
+            remove_orphans(out, profile.name)
+            return _publish(ctx, input_path, header, out, db_url, private_dir, progress, incremental)
     except OSError as exc:
         raise PublishError(exc.filename or out, f"{exc.strerror or exc}; the previous release is unchanged") from None
     except SQLAlchemyError as exc:
-        raise PublishError(_safe_url(db_url), f"database error ({type(exc.orig or exc).__name__}: {str(exc.orig or exc).splitlines()[0][:160]}); "
+        orig = getattr(exc, "orig", None) or exc
+        raise PublishError(_safe_url(db_url), f"database error ({type(orig).__name__}: {str(orig).splitlines()[0][:160]}); "
                                               "the previous release is unchanged") from None
 
 
-def _publish_locked(profile, input_path, out, db_url, as_of, private_dir, hoods, districts, header, steps, started, progress) -> Result:
-    with publish_lock(out):
-        remove_orphans(out, profile.name)
-        t = time.perf_counter()
-        progress("scan", "finding duplicate ids")
-        superseded = find_superseded(input_path, profile, header)
-        steps.append(("duplicates", time.perf_counter() - t))
-        t = time.perf_counter()
-        result = _process(profile, input_path, out, private_dir, as_of, hoods, districts, header, superseded, progress)
-        staging, rows, quarantine, types, index, data_through = result
-        steps.append(("transform+write", time.perf_counter() - t))
-        t = time.perf_counter()
-        current = current_release(out, profile.name)
-        changes, summary = compute_changes(index, _index_path(out, profile.name, current.name) if current else None)
-        staging.close_requests()
-        changes.to_csv(staging.dir / "data" / "changes.csv", index=False, lineterminator="\n")
-        write_service_types(types, staging.dir / "data" / "service_types.csv")
-        staging.write_json("data/neighborhoods.geojson", hoods.to_geojson())
-        unchanged = current is not None and _same_data(current, staging.dir)
-        version = current.name if unchanged else next_version(out, profile.name)
-        report = _report(profile, input_path, rows, quarantine, hoods, header, steps, started, data_through)
-        if unchanged:
-            staging.discard()
-            progress("done", f"unchanged: release {version} already holds this data")
-            release_dir = current
-        else:
-            summary.update(version=version, previous_version=current.name if current else None)
-            staging.write_json("changelog.json", summary)
-            staging.write_json("report.json", report)
-            created = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-            descriptor = build_datapackage(profile, version, created, staging.dir, release_history(out, profile.name))
-            staging.write_json("datapackage.json", descriptor)
-            write_index(index, _index_path(out, profile.name, version))
-            faults.checkpoint("publish.staged")
-            quarantine.save(private_dir / profile.name / version)
-            release_dir = None
-        steps.append(("package", time.perf_counter() - t))
-        t = time.perf_counter()
-        progress("load", f"loading into {_safe_url(db_url)}")
-        if release_dir is None:
-            # The release is complete on disk first; the database load is one transaction whose last step,
-            # just before COMMIT, is the atomic switch of the symlink (see docs/reliability.md).
-            release_dir = final_release_dir(out, profile.name, version)
-
-            def switch():
-                move_into_releases(staging, profile.name, version)
-                switch_current(out, profile.name, release_dir)
-
-            load_release(db_url, staging.dir, stored_dir=release_dir, before_commit=switch)
-        elif current_version(db_url) != version:
-            load_release(db_url, release_dir)
-        steps.append(("load", time.perf_counter() - t))
-    report["timing_seconds"] = {name: round(s, 3) for name, s in steps}
-    return Result(version, release_dir, not unchanged, report, steps)
-
-
-def _process(profile, input_path, out, private_dir, as_of, hoods, districts, header, superseded, progress):
-    schema = load_schema("service_requests")
+def _publish(ctx: Context, input_path: Path, header, out: Path, db_url: str, private_dir: Path, progress, incremental: bool) -> Result:
+    profile, timer = ctx.profile, _Timer()
+    current = current_release(out, profile.name)
+    if incremental and current is None:
+        raise InputError(input_path, f"--incremental needs a current release of {profile.name} in {out}")
+    progress("scan", "finding duplicate ids")
+    ctx.superseded = find_superseded(input_path, profile, header)
+    timer.lap("duplicates")
     staging = Staging(out, profile.timezone, to_arrow(pd.DataFrame(), profile.timezone).schema)
-    quarantine = Quarantine(header)
-    rows_read = published = 0
-    type_counts, index_parts = [], []
-    flag_counts = {"quality_flags": Counter(), "redaction_reason": Counter()}
-    data_through = None
-    excluded = {t.casefold() for t in profile.privacy["excluded_types"]}
-    wanted = sorted(set(profile.raw_columns().values()) & set(header))
+    quarantine, stats = Quarantine(header), RunStats()
+    delta = []
     block_bytes = int(os.environ.get("PORTAL_CHUNK_BYTES", 64 << 20))
     for raw in read_chunks(input_path, profile.input["format"], profile.input["encoding"], quarantine.bad_row,
-                           delimiter=profile.input["delimiter"], columns=None, block_bytes=block_bytes):
-        rows_read += len(raw)
-        dup = raw["_row"].isin(superseded)
-        quarantine.add_rows(raw, raw.loc[dup, "_row"], "duplicate_id_superseded", "service_request_id", "a later update of the same id wins")
-        chunk = transform_chunk(raw.loc[~dup, ["_row", *wanted]], profile, as_of, hoods.bbox)
-        chunk.reject(chunk.frame["service_name"].str.casefold().isin(excluded), "excluded_type", "service_name", "type is excluded by the profile")
-        frame = assign_neighborhoods(chunk.frame, hoods, districts)
-        frame = apply_privacy(frame, profile, hoods)
-        typed = to_arrow(frame, profile.timezone)
-        text = to_text(typed)
-        cells = text.to_pandas()
-        errors = validate_frame(cells, schema, first_row=0)
-        bad_pos = sorted({e.row for e in errors})
-        for e in errors:
-            chunk.rejects.append((int(frame["_row"].iloc[e.row]), "schema_violation", e.field, f"{e.error} {e.constraint}".strip()))
-        if bad_pos:
-            keep = [i for i in range(len(frame)) if i not in set(bad_pos)]
-            typed, text, frame, cells = typed.take(keep), text.take(keep), frame.iloc[keep], cells.iloc[keep]
-        quarantine.add_rejects(raw, chunk.rejects)
-        faults.checkpoint("read.chunk")
-        staging.write_requests(typed, text)
-        published += len(frame)
-        for col in ("quality_flags", "redaction_reason"):
-            flags = frame[col].str.split(";").explode()
-            flag_counts[col].update(flags[flags != ""].value_counts().to_dict())
-        type_counts.append(frame.groupby(["service_code", "service_name", "agency_responsible"]).size().rename("n").reset_index())
-        index_parts.append(pd.DataFrame({"service_request_id": cells["service_request_id"].to_numpy(), "status": cells["status"].to_numpy(),
-                                         "row_hash": pd.util.hash_pandas_object(cells, index=False).to_numpy()}))
-        latest = pd.concat([frame["requested_datetime"], frame["updated_datetime"].dropna(), frame["closed_datetime"].dropna()]).max()
-        data_through = latest if data_through is None or (pd.notna(latest) and latest > data_through) else data_through
-        progress("rows", rows_read, published)
-    rows_read += quarantine.unread
-    if rows_read == 0:
+                           delimiter=profile.input["delimiter"], block_bytes=block_bytes):
+        stats.rows_read += len(raw)
+        pub = normalise_chunk(raw, ctx, quarantine)
+        if incremental:
+            delta.append(pub)  # written after the current release's rows, once we know which win
+        else:
+            staging.write_requests(pub.typed, pub.text)
+            stats.add(pub)
+        progress("rows", stats.rows_read, stats.published + sum(len(p.frame) for p in delta))
+    stats.rows_read += quarantine.unread
+    rows_in_release, db_delta = stats.published, None
+    if incremental:
+        delta_rows, replaced, rows_in_release = carry_over(current, _index_path(out, profile.name, current.name), delta,
+                                                           staging, stats, quarantine)
+        db_delta = (delta_rows, replaced)
+    if stats.rows_read == 0 or stats.published == 0:
         staging.discard()
-        raise InputError(input_path, "has a header but no data rows")
-    if published == 0:
+        raise InputError(input_path, "has a header but no data rows" if stats.rows_read == 0 else
+                         f"no row could be published ({quarantine.summary_line()})")
+    timer.lap("transform+write")
+    index = stats.index()
+    changes, summary = compute_changes(index, _index_path(out, profile.name, current.name) if current else None)
+    staging.close_requests()
+    changes.to_csv(staging.dir / "data" / "changes.csv", index=False, lineterminator="\n")
+    write_service_types(build_service_types(pd.concat(stats.type_counts), profile), staging.dir / "data" / "service_types.csv")
+    staging.write_json("data/neighborhoods.geojson", ctx.hoods.to_geojson())
+    report = _report(ctx, input_path, header, stats, quarantine, rows_in_release, incremental, current)
+    if current is not None and _same_data(current, staging.dir):
         staging.discard()
-        raise InputError(input_path, f"no row could be published ({quarantine.summary_line()})")
-    types = build_service_types(pd.concat(type_counts), profile)
-    index = pd.concat(index_parts, ignore_index=True)
-    rows = {"read": rows_read, "published": published, "flags": flag_counts}
-    return staging, rows, quarantine, types, index, data_through
+        version = current.name
+        progress("done", f"unchanged: release {version} already holds this data")
+        if current_version(db_url) != version:
+            load_release(db_url, current)
+        timer.lap("load")
+        report["timing_seconds"] = timer.laps
+        return Result(version, current, False, report, timer.laps)
+    version = next_version(out, profile.name)
+    summary.update(version=version, previous_version=current.name if current else None)
+    staging.write_json("changelog.json", summary)
+    report["timing_seconds"] = dict(timer.laps)
+    staging.write_json("report.json", report)
+    created = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    staging.write_json("datapackage.json", build_datapackage(profile, version, created, staging.dir, release_history(out, profile.name)))
+    write_index(index, _index_path(out, profile.name, version))
+    faults.checkpoint("publish.staged")
+    quarantine.save(private_dir / profile.name / version)
+    timer.lap("package")
+    progress("load", f"loading into {_safe_url(db_url)}")
+    release_dir = final_release_dir(out, profile.name, version)
+
+    def switch():  # last step of the database transaction (docs/reliability.md)
+        move_into_releases(staging, profile.name, version)
+        switch_current(out, profile.name, release_dir)
+
+    load_release(db_url, staging.dir, stored_dir=release_dir, before_commit=switch, delta=db_delta)
+    timer.lap("load")
+    report["timing_seconds"] = timer.laps
+    return Result(version, release_dir, True, report, timer.laps)
 
 
-def _report(profile, input_path, rows, quarantine, hoods, header, steps, started, data_through) -> dict:
-    mapped = set(profile.raw_columns().values())
+def _report(ctx: Context, input_path: Path, header, stats: RunStats, quarantine: Quarantine, rows_in_release: int,
+            incremental: bool, base: Path | None) -> dict:
+    mapped = set(ctx.profile.raw_columns().values())
+    dt = stats.data_through
     return {
-        "package": profile.name,
-        "rows_read": rows["read"],
-        "rows_published": rows["published"],
+        "package": ctx.profile.name,
+        "rows_read": stats.rows_read,
+        "rows_published": stats.published,
         "rows_quarantined": quarantine.count,
+        "rows_in_release": rows_in_release,
+        "mode": "incremental" if incremental else "full",
+        "base_version": base.name if incremental and base else None,
         "quarantine_reasons": quarantine.reasons(),
         "quarantine_examples": quarantine.examples(),
-        "quality_flags": dict(sorted(rows["flags"]["quality_flags"].items())),
-        "redactions": dict(sorted(rows["flags"]["redaction_reason"].items())),
+        "quality_flags": dict(sorted(stats.flags["quality_flags"].items())),
+        "redactions": dict(sorted(stats.flags["redaction_reason"].items())),
         "checks_run": CHECKS,
         "input": {"file": input_path.name, "bytes": input_path.stat().st_size, "sha256": sha256_file(input_path),
                   "columns_read": len(header), "columns_not_published": sorted(set(header) - mapped)},
-        "boundaries": {"file": hoods.source.name, "features": len(hoods.codes), "repairs": hoods.repairs},
-        "data_through": None if data_through is None or pd.isna(data_through) else data_through.isoformat(),
+        "boundaries": {"file": ctx.hoods.source.name, "features": len(ctx.hoods.codes), "repairs": ctx.hoods.repairs},
+        "as_of": ctx.as_of.isoformat(),
+        "data_through": None if dt is None or pd.isna(dt) else dt.isoformat(),
         "software": {"name": "portal311-etl", "version": __version__},
-        "timing_seconds": {name: round(s, 3) for name, s in steps} | {"total_before_load": round(time.perf_counter() - started, 3)},
     }
+
+
+class _Timer:
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._t, 3)
+        self._t = now
 
 
 def _index_path(out: Path, name: str, version: str) -> Path:
@@ -227,7 +212,3 @@ def _same_data(current: Path, staged: Path) -> bool:
 
 def _safe_url(url: str) -> str:
     return url.split("@")[-1] if "@" in url else url
-
-
-def dump_report(result: Result) -> str:
-    return json.dumps(result.report, indent=2)

@@ -87,6 +87,7 @@ class Staging:
         except OSError as exc:
             raise PublishError(out, f"cannot create the staging folder: {exc.strerror}") from None
         self.tz = tz
+        self.arrow_schema = arrow_schema
         self.csv_path = self.dir / "data" / "service_requests.csv"
         self.parquet_path = self.dir / "data" / "service_requests.parquet"
         self._csv = None
@@ -99,6 +100,8 @@ class Staging:
         if self._csv is None:
             self._csv = pacsv.CSVWriter(self.csv_path, self.text_schema, write_options=CSV_OPTIONS)
         self._csv.write_table(text.cast(self.text_schema))
+        if typed.schema != self.arrow_schema:  # rows carried over from a release read back as ms timestamps
+            typed = typed.cast(self.arrow_schema)
         self._parquet.write_table(typed, row_group_size=256_000)
         faults.checkpoint("publish.chunk_written")
 

@@ -26,7 +26,7 @@ class Quarantine:
     def count(self) -> int:
         return sum(self.counts.values())
 
-    def _note(self, row, reason: str, field, detail: str) -> None:
+    def note(self, row, reason: str, field, detail: str) -> None:
         self.counts[reason] += 1
         if len(self.samples[reason]) < EXAMPLES_PER_REASON:
             self.samples[reason].append({"row": row, "field": field})
@@ -36,12 +36,12 @@ class Quarantine:
     def bad_row(self, row, field, reason: str, detail: str) -> None:
         """Reader callback: a record that could not be read (it never reaches a chunk)."""
         self.unread += 1
-        self._note(row, reason, field, detail)
+        self.note(row, reason, field, detail)
 
     def add_rows(self, raw: pd.DataFrame, rows, reason: str, field, detail: str) -> None:
         rows = list(rows)
         for r in rows:
-            self._note(int(r), reason, field, detail)
+            self.note(int(r), reason, field, detail)
         if rows:
             self.raw_rows.append(raw[raw["_row"].isin(rows)])
 
@@ -51,7 +51,7 @@ class Quarantine:
             if row in seen:
                 continue
             seen.add(row)
-            self._note(row, reason, field, detail)
+            self.note(row, reason, field, detail)
         if seen:
             self.raw_rows.append(raw[raw["_row"].isin(seen)])
 
