@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pyarrow as pa
 
-from . import faults
 from .cells import to_arrow, to_text
 from .geo import assign_neighborhoods
 from .privacy import apply_privacy
@@ -59,8 +58,77 @@ def normalise_chunk(raw: pd.DataFrame, ctx: Context, quarantine: Quarantine) -> 
         keep = [i for i in range(len(frame)) if i not in bad]
         typed, text, frame, cells = typed.take(keep), text.take(keep), frame.iloc[keep], cells.iloc[keep]
     quarantine.add_rejects(raw, chunk.rejects)
-    faults.checkpoint("read.chunk")
     return Published(typed, text, frame, cells)
+
+
+@dataclass
+class Summary:
+    """What the run needs to know of a published chunk, small enough to send between processes."""
+
+    published: int
+    flags: dict
+    type_counts: pd.DataFrame
+    index: pd.DataFrame
+    data_through: pd.Timestamp | None
+
+
+def summarise(pub: Published) -> Summary:
+    frame = pub.frame
+    flags = {}
+    for col in ("quality_flags", "redaction_reason"):
+        exploded = frame[col].str.split(";").explode()
+        flags[col] = Counter(exploded[exploded != ""].value_counts().to_dict())
+    dates = pd.concat([frame[c].dropna() for c in ("requested_datetime", "updated_datetime", "closed_datetime")])
+    return Summary(len(frame), flags,
+                   frame.groupby(["service_code", "service_name", "agency_responsible"]).size().rename("n").reset_index(),
+                   row_index(pub.cells), dates.max() if len(dates) else None)
+
+
+def process_chunk(raw: pd.DataFrame, ctx: Context) -> tuple[pa.Table, pa.Table, Summary, Quarantine]:
+    """normalise_chunk with its own quarantine, for a worker process."""
+    quarantine = Quarantine(ctx.wanted)
+    pub = normalise_chunk(raw, ctx, quarantine)
+    return pub.typed, pub.text, summarise(pub), quarantine
+
+
+def _worker_init() -> None:
+    """Workers die with the main process (a killed run must leave nothing running)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def process_all(chunks, ctx: Context, quarantine: Quarantine, workers: int):
+    """Yield (typed, text, summary) per chunk, in input order; with workers > 1, chunks run in parallel
+    processes (at most workers + 1 in flight, so memory stays flat)."""
+    if workers <= 1:
+        for raw in chunks:
+            typed, text, summary, part = process_chunk(raw, ctx)
+            quarantine.merge(part)
+            yield len(raw), typed, text, summary
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_init) as pool:
+        pending = []
+        for raw in chunks:
+            pending.append((len(raw), pool.submit(process_chunk, raw, ctx)))
+            if len(pending) > workers:
+                n, fut = pending.pop(0)
+                yield (n, *_merged(fut.result(), quarantine))
+        for n, fut in pending:
+            yield (n, *_merged(fut.result(), quarantine))
+
+
+def _merged(result, quarantine: Quarantine):
+    typed, text, summary, part = result
+    quarantine.merge(part)
+    return typed, text, summary
 
 
 def row_index(cells: pd.DataFrame) -> pd.DataFrame:
@@ -82,14 +150,16 @@ class RunStats:
     data_through: pd.Timestamp | None = None
 
     def add(self, pub: Published) -> None:
-        frame = pub.frame
-        self.published += len(frame)
-        for col in self.flags:
-            flags = frame[col].str.split(";").explode()
-            self.flags[col].update(flags[flags != ""].value_counts().to_dict())
-        self.type_counts.append(frame.groupby(["service_code", "service_name", "agency_responsible"]).size().rename("n").reset_index())
-        self.index_parts.append(row_index(pub.cells))
-        self.see_dates(frame["requested_datetime"], frame["updated_datetime"], frame["closed_datetime"])
+        self.add_summary(summarise(pub))
+
+    def add_summary(self, summary: Summary) -> None:
+        self.published += summary.published
+        for col, counts in summary.flags.items():
+            self.flags[col].update(counts)
+        self.type_counts.append(summary.type_counts)
+        self.index_parts.append(summary.index)
+        if summary.data_through is not None and (self.data_through is None or summary.data_through > self.data_through):
+            self.data_through = summary.data_through
 
     def see_dates(self, *columns: pd.Series) -> None:
         latest = pd.concat([c.dropna() for c in columns]).max()

@@ -43,10 +43,12 @@ FREE_TEXT = ("description", "status_notes", "service_notice")
 ALL_TEXT = ("service_name", "description", "status_notes", "agency_responsible", "service_notice",
             "address", "status_description", "neighborhood", "council_district")
 
-TAG = re.compile(r"<[^>]{0,2000}>|<[a-zA-Z/!][^<]*$")
+# A tag starts with a letter, "/", "!" or "?" right after "<" ("a < b > c" is not markup).
+TAG = re.compile(r"<[a-zA-Z/!?][^>]{0,2000}>|<[a-zA-Z/!][^<]*$")
 EMAIL = re.compile(r"[\w.+%-]+\s*(?:@|\[at\]|\(at\))\s*[\w-]+(?:\s*(?:\.|\[dot\]|\(dot\))\s*[\w-]+)+", re.I)
 URL_QUERY = re.compile(r"(?:https?://|www\.)\S*\?\S*", re.I)
-SCRIPT_URL = re.compile(r"\b(?:javascript|vbscript|data)\s*:", re.I)
+# "data:" only as a data URL ("data:text/html,..."), so that "missing data: ..." stays.
+SCRIPT_URL = re.compile(r"\b(?:javascript|vbscript)\s*:|\bdata\s*:\s*[a-z]+/[\w.+-]+[;,]", re.I)
 # 13-19 digit card numbers and SSNs (3-2-4), with spaces or dashes between groups.
 CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 SSN = re.compile(r"\b\d{3}[- ]\d{2}[- ]\d{4}\b")

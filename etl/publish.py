@@ -32,6 +32,7 @@ from . import faults
 from .errors import PublishError
 
 CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed", include_header=True)
+ROW_GROUP = 131_072
 
 
 def sha256_file(path: Path) -> str:
@@ -91,6 +92,8 @@ class Staging:
         self.csv_path = self.dir / "data" / "service_requests.csv"
         self.parquet_path = self.dir / "data" / "service_requests.parquet"
         self._csv = None
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
         self._parquet = pq.ParquetWriter(self.parquet_path, arrow_schema, compression="zstd",
                                          write_statistics=True, store_schema=True)
         self.text_schema = pa.schema([pa.field(n, pa.string()) for n in arrow_schema.names])
@@ -102,12 +105,28 @@ class Staging:
         self._csv.write_table(text.cast(self.text_schema))
         if typed.schema != self.arrow_schema:  # rows carried over from a release read back as ms timestamps
             typed = typed.cast(self.arrow_schema)
-        self._parquet.write_table(typed, row_group_size=256_000)
+        self._pending.append(typed)
+        self._pending_rows += typed.num_rows
+        self._flush_row_groups(final=False)
         faults.checkpoint("publish.chunk_written")
+
+    def _flush_row_groups(self, final: bool) -> None:
+        """Row groups of exactly ROW_GROUP rows (the last one shorter), whatever the chunking: the
+        Parquet file is byte-identical however the input was split."""
+        if self._pending_rows < ROW_GROUP and not (final and self._pending_rows):
+            return
+        table = pa.concat_tables(self._pending)
+        full = (table.num_rows // ROW_GROUP) * ROW_GROUP if not final else table.num_rows
+        for start in range(0, full, ROW_GROUP):
+            group = table.slice(start, min(ROW_GROUP, full - start)).combine_chunks()  # page layout must not follow the chunking
+            self._parquet.write_table(group, row_group_size=ROW_GROUP)
+        rest = table.slice(full)
+        self._pending, self._pending_rows = ([rest] if rest.num_rows else []), rest.num_rows
 
     def close_requests(self) -> None:
         if self._csv is None:
             self._csv = pacsv.CSVWriter(self.csv_path, self.text_schema, write_options=CSV_OPTIONS)
+        self._flush_row_groups(final=True)
         self._csv.close()
         self._parquet.close()
 

@@ -55,6 +55,16 @@ class Quarantine:
         if seen:
             self.raw_rows.append(raw[raw["_row"].isin(seen)])
 
+    def merge(self, other: "Quarantine") -> None:
+        """Take over what a worker's quarantine recorded (rows of one chunk)."""
+        for reason, n in other.counts.items():
+            self.counts[reason] += n
+            room = EXAMPLES_PER_REASON - len(self.samples[reason])
+            self.samples[reason].extend(other.samples[reason][:max(room, 0)])
+        self.records.extend(other.records[: max(0, 1_000_000 - len(self.records))])
+        self.raw_rows.extend(other.raw_rows)
+        self.unread += other.unread
+
     def reasons(self) -> dict[str, int]:
         return dict(sorted(self.counts.items()))
 

@@ -77,6 +77,10 @@ def _fix_mojibake_values(series: pd.Series) -> pd.Series:
     return out
 
 
+def _collapse_spaces(series: pd.Series) -> pd.Series:
+    return series.str.replace(r"\s+", " ", regex=True).str.strip().astype("str")
+
+
 def fix_mojibake(series: pd.Series) -> pd.Series:
     """Repair UTF-8 that was decoded as Latin-1/cp1252 (e.g. 'â\\x80\\x99' -> "'"). Only suspicious cells are touched."""
     return on_unique(series, _fix_mojibake_values)
@@ -88,11 +92,11 @@ def normalise_text(frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
         if f in frame:
             fixed = fix_mojibake(frame[f])
             add_flag(frame, fixed != frame[f], f"mojibake_fixed_{f}")
-            frame[f] = fixed.str.replace(r"\s+", " ", regex=True).str.strip()
+            frame[f] = on_unique(fixed, _collapse_spaces)
     case = profile.quality["service_name_case"]
     if case == "title":
         shouting = frame["service_name"] == frame["service_name"].str.upper()
-        frame.loc[shouting, "service_name"] = title_case(frame.loc[shouting, "service_name"])
+        frame.loc[shouting, "service_name"] = on_unique(frame.loc[shouting, "service_name"], title_case)
     elif case == "upper":
         frame["service_name"] = frame["service_name"].str.upper()
     return frame

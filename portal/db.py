@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from portal.tables import releases, service_requests
 
@@ -73,7 +74,13 @@ def resolve_url(url: str | None) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url`` (already resolved). Creating it does not connect."""
+    """An engine for ``url`` (already resolved). Creating it does not connect.
+
+    SQLite connections are not pooled: the ETL publishes a release by renaming a new database
+    file over the old one, and a pooled connection would keep reading the old file.
+    """
+    if make_url(url).get_backend_name() == "sqlite":
+        return create_engine(url, poolclass=NullPool)
     return create_engine(url, pool_pre_ping=True)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.engine import Connection
 
 from portal.filters import Filters, Vocabulary
+from portal.sqlstats import median_by
 from portal.tables import neighborhoods, service_requests, service_types
 from portal.timefmt import local_date, local_day_bounds
 
@@ -112,8 +113,8 @@ def counts_by_neighborhood(conn: Connection, clauses) -> dict[str, int]:
     return {code: int(n) for code, n in conn.execute(query)}
 
 
-def heat_cells(conn: Connection, clauses, cells_per_degree: int = 100) -> list[dict]:
-    """Counts on a lat/long grid (about 1.1 km at 100 cells per degree), aggregated in SQL.
+def heat_cells(conn: Connection, clauses, cells_per_degree: int = 500) -> list[dict]:
+    """Counts on a lat/long grid (about 220 m at 500 cells per degree), aggregated in SQL.
 
     Rows whose location is only the neighborhood (sensitive types) or missing are left out.
     """
@@ -167,3 +168,21 @@ def export_rows(conn: Connection, clauses, limit: int) -> list[dict]:
 def nothing():
     """A clause that matches no row (e.g. for an unknown neighborhood)."""
     return false()
+
+
+def neighborhood_values(conn: Connection, clauses, measure: str) -> dict[str, tuple[float | None, int]]:
+    """``{neighborhood_code: (value, n)}`` for the map's choropleth measure over ``clauses``.
+
+    count: matching requests; backlog: matching requests that are open; median_days: median
+    days_to_close of the matching requests that have one (n = how many).
+    """
+    if measure == "median_days":
+        groups = {"nb": SR.neighborhood_code}
+        found = median_by(conn, SR.days_to_close, from_=service_requests, groups=groups,
+                          where=[SR.neighborhood_code.is_not(None), *clauses])
+        return {key[0]: value for key, value in found.items()}
+    if measure == "backlog":
+        clauses = [*clauses, SR.status == "open"]
+    elif measure != "count":
+        raise ValueError(f"unknown measure {measure!r}")
+    return {code: (float(n), n) for code, n in counts_by_neighborhood(conn, clauses).items()}

@@ -39,11 +39,33 @@ def read_csv_header(path: Path, encoding: str, delimiter: str) -> list[str]:
 
 def read_csv_chunks(path: Path, encoding: str, on_bad_row, *, delimiter: str, columns, block_bytes: int,
                     threads: bool = False) -> Iterator[pd.DataFrame]:
+    """Fast path: columns read as UTF-8 text. If a block holds bytes that are not UTF-8, the file is read
+    again from that block on with binary columns, so the offending rows can be named and quarantined."""
     header = read_csv_header(path, encoding, delimiter)
     if len(set(header)) != len(header):
         dup = next(c for c in header if header.count(c) > 1)
         raise InputError(path, f"column {dup!r} appears twice in the header")
     wanted = header if columns is None else [c for c in header if c in set(columns)]
+    done = 0  # batches already yielded
+    for binary in (False, True):
+        try:
+            for n, (batch, first_row, bad) in enumerate(_batches(path, encoding, delimiter, header, wanted, block_bytes, threads, binary)):
+                if n < done:
+                    continue
+                for text, n_fields in bad:
+                    on_bad_row(None, None, "malformed_row",
+                               f"after row {first_row - 1}: expected {len(header)} fields, found {n_fields}: {text[:80]!r}")
+                if batch is not None and batch.num_rows:
+                    yield _decode_batch(batch, first_row, on_bad_row) if binary else _frame(batch, first_row)
+                done = n + 1
+            return
+        except pa.ArrowInvalid as exc:
+            if binary or "UTF8" not in str(exc):
+                raise InputError(path, f"cannot read as CSV: {_short(exc)}") from None
+
+
+def _batches(path, encoding, delimiter, header, wanted, block_bytes, threads, binary):
+    """(batch, first row number, rows that had the wrong number of fields); a last (None, ...) flushes them."""
     pending: list[tuple[str, int]] = []
 
     def invalid_row(row) -> str:
@@ -54,17 +76,14 @@ def read_csv_chunks(path: Path, encoding: str, on_bad_row, *, delimiter: str, co
     try:
         reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(
-                encoding="utf-8" if utf8 else encoding, block_size=block_bytes, use_threads=threads,
-                column_names=header, skip_rows=1,
-            ),
+            read_options=pacsv.ReadOptions(encoding="utf-8" if utf8 else encoding, block_size=block_bytes,
+                                           use_threads=threads, column_names=header, skip_rows=1),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=invalid_row),
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.binary() for c in header}, include_columns=wanted,
-                strings_can_be_null=False, quoted_strings_can_be_null=False,
-            ),
+                column_types={c: pa.binary() if binary else pa.string() for c in header}, include_columns=wanted,
+                strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise InputError(path, f"cannot read as CSV: {_short(exc)}") from None
     next_row = 1
     while True:
@@ -72,18 +91,18 @@ def read_csv_chunks(path: Path, encoding: str, on_bad_row, *, delimiter: str, co
             batch = reader.read_next_batch()
         except StopIteration:
             break
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
             raise InputError(path, f"cannot read after row {next_row - 1}: {_short(exc)}") from None
-        for text, n_fields in pending:
-            on_bad_row(None, None, "malformed_row",
-                       f"after row {next_row - 1}: expected {len(header)} fields, found {n_fields}: {text[:80]!r}")
-        pending.clear()
-        if batch.num_rows == 0:
-            continue
-        yield _decode_batch(batch, next_row, on_bad_row)
+        bad, pending[:] = list(pending), []
+        yield batch, next_row, bad
         next_row += batch.num_rows
-    for text, n_fields in pending:
-        on_bad_row(None, None, "malformed_row", f"after row {next_row - 1}: expected {len(header)} fields, found {n_fields}: {text[:80]!r}")
+    yield None, next_row, list(pending)
+
+
+def _frame(batch: pa.RecordBatch, first_row: int) -> pd.DataFrame:
+    frame = batch.to_pandas()
+    frame.insert(0, "_row", range(first_row, first_row + len(frame)))
+    return frame
 
 
 def _decode_batch(batch: pa.RecordBatch, first_row: int, on_bad_row) -> pd.DataFrame:

@@ -1,0 +1,169 @@
+"""Loading a published release into SQL: SQLite always, PostgreSQL when PORTAL_TEST_PG_URL is set.
+
+The releases come from the Tiny City fixture (tests/fixtures/etl/tiny), so these tests need no
+real data. Each PostgreSQL test starts from dropped tables.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, select, text
+
+from etl.load import current_version, load_release
+from etl.pipeline import publish_release
+from etl_testkit import AS_OF, TINY, read_text_csv
+from portal.tables import metadata, service_requests
+
+BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
+INDEXES = {
+    "ix_sr_agency": ["agency_responsible"],
+    "ix_sr_neighborhood": ["neighborhood_code", "requested_datetime"],
+    "ix_sr_requested": ["requested_datetime"],
+    "ix_sr_service_code": ["service_code", "requested_datetime"],
+    "ix_sr_status": ["status", "requested_datetime"],
+}
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'portal.db'}"
+    url = request.getfixturevalue("pg_url")
+    engine = create_engine(url)
+    metadata.drop_all(engine)
+    engine.dispose()
+    return url
+
+
+def rows(db_url: str, sql: str) -> list[tuple]:
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+def package_counts(release: Path) -> dict[str, int]:
+    geo = json.loads((release / "data" / "neighborhoods.geojson").read_text(encoding="utf-8"))
+    return {
+        "service_requests": len(read_text_csv(release / "data" / "service_requests.csv")),
+        "neighborhoods": len(geo["features"]),
+        "service_types": len(read_text_csv(release / "data" / "service_types.csv")),
+        "releases": 1,
+    }
+
+
+def db_counts(db_url: str) -> dict[str, int]:
+    return {t: rows(db_url, f"select count(*) from {t}")[0][0] for t in ("service_requests", "neighborhoods", "service_types", "releases")}
+
+
+@pytest.fixture(scope="module")
+def two_releases(tmp_path_factory) -> tuple[Path, Path]:
+    """1.0.0 from the Tiny City rows, 1.1.0 from the same rows without the first five data lines."""
+    base = tmp_path_factory.mktemp("releases")
+    lines = (TINY / "requests.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    later = base / "later.csv"
+    later.write_text(lines[0] + "".join(lines[6:]), encoding="utf-8")
+    dirs = []
+    for path in (TINY / "requests.csv", later):
+        result = publish_release(str(TINY / "profile.toml"), path, out=base / "out", db_url=f"sqlite:///{base / 'own.db'}",
+                                 as_of=datetime.fromisoformat(AS_OF), private_dir=base / "private")
+        dirs.append(result.release_dir)
+    assert [d.name for d in dirs] == ["1.0.0", "1.1.0"]
+    return dirs[0], dirs[1]
+
+
+def test_load_counts_match_the_package(db_url, tiny_release):
+    assert load_release(db_url, tiny_release.dir) == "1.0.0"
+    assert package_counts(tiny_release.dir) == {"service_requests": 23, "neighborhoods": 2, "service_types": 2, "releases": 1}
+    assert db_counts(db_url) == package_counts(tiny_release.dir)
+    report = tiny_release.report
+    assert rows(db_url, "select version, package_name, is_current, rows_read, rows_published, rows_quarantined, timezone from releases") == [
+        ("1.0.0", "tiny-city-311", True, report["rows_read"], report["rows_published"], report["rows_quarantined"], "America/Chicago")]
+    stored = rows(db_url, "select datapackage_json, report_json from releases")[0]
+    assert json.loads(stored[0]) == json.loads((tiny_release.dir / "datapackage.json").read_text(encoding="utf-8"))
+    assert json.loads(stored[1]) == report
+    assert current_version(db_url) == "1.0.0"
+
+
+def test_load_indexes_and_keys_exist(db_url, tiny_release):
+    load_release(db_url, tiny_release.dir)
+    engine = create_engine(db_url)
+    try:
+        insp = inspect(engine)
+        assert {i["name"]: i["column_names"] for i in insp.get_indexes("service_requests")} == INDEXES
+        assert insp.get_pk_constraint("service_requests")["constrained_columns"] == ["service_request_id"]
+        assert insp.get_pk_constraint("neighborhoods")["constrained_columns"] == ["neighborhood_code"]
+        assert insp.get_pk_constraint("service_types")["constrained_columns"] == ["service_code"]
+        assert insp.get_pk_constraint("releases")["constrained_columns"] == ["version"]
+        assert [c["name"] for c in insp.get_columns("service_requests")] == list(read_text_csv(tiny_release.dir / "data" / "service_requests.csv").columns)
+    finally:
+        engine.dispose()
+
+
+def test_load_same_release_twice_keeps_one_row_per_id(db_url, tiny_release):
+    load_release(db_url, tiny_release.dir)
+    load_release(db_url, tiny_release.dir)
+    assert db_counts(db_url) == package_counts(tiny_release.dir)
+    assert rows(db_url, "select count(distinct service_request_id) from service_requests") == [(23,)]
+    assert rows(db_url, "select version, is_current from releases") == [("1.0.0", True)]
+
+
+def test_load_values_as_published(db_url, tiny_release):
+    load_release(db_url, tiny_release.dir)
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:  # typed columns: what the read side gets
+            c = service_requests.c
+            got = conn.execute(select(c.requested_datetime, c.closed_datetime, c.lat, c.long, c.days_to_close,
+                                      c.neighborhood_code, c.address, c.address_id, c.quality_flags, c.location_precision)
+                               .where(c.service_request_id == "T-001")).all()
+    finally:
+        engine.dispose()
+    # datetimes are stored as naive UTC; empty text cells as NULL
+    assert [tuple(r) for r in got] == [(datetime(2024, 3, 1, 15, 15), datetime(2024, 3, 2, 16, 0), 41.951, -87.655, 1.03, "N1",
+                                        "1200 block of N MAIN ST", None, None, "point_3dp")]
+    assert rows(db_url, "select service_code, target_days, is_sensitive from service_types order by service_code") == [
+        ("pothole-in-street", 3.0, False), ("welfare-check", None, True)]
+
+
+def test_load_sqlite_datetimes_are_sqlite_datetimes(tmp_path, tiny_release):
+    """SQLite's own date functions must read the stored text ('YYYY-MM-DD HH:MM:SS.ffffff')."""
+    db = f"sqlite:///{tmp_path / 'portal.db'}"
+    load_release(db, tiny_release.dir)
+    assert rows(db, "select requested_datetime from service_requests where service_request_id = 'T-001'") == [("2024-03-01 15:15:00.000000",)]
+    assert rows(db, "select count(*) from service_requests where julianday(requested_datetime) is null") == [(0,)]
+
+
+def test_load_next_release_replaces_the_rows(db_url, two_releases):
+    first, second = two_releases
+    load_release(db_url, first)
+    load_release(db_url, second)
+    assert db_counts(db_url) == {**package_counts(second), "releases": 2}
+    assert package_counts(second)["service_requests"] == 18
+    assert rows(db_url, "select version, is_current from releases order by version") == [("1.0.0", False), ("1.1.0", True)]
+    assert rows(db_url, "select count(*) from service_requests where service_request_id in ('T-001', 'T-002', 'T-003', 'T-004', 'T-005')") == [(0,)]
+    load_release(db_url, first)  # going back is a load like any other
+    assert rows(db_url, "select version, is_current from releases order by version") == [("1.0.0", True), ("1.1.0", False)]
+    assert db_counts(db_url) == {**package_counts(first), "releases": 2}
+
+
+def test_cli_load(run_cli, tmp_path, tiny_release):
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert run_cli("load", "--release", tiny_release.dir, "--db", db) == (0, f"loaded release 1.0.0 into {db}\n", "")
+    assert db_counts(db) == package_counts(tiny_release.dir)
+
+
+def test_load_a_copied_release(tmp_path, tiny_release):
+    """A release folder is self-contained: a copy elsewhere loads the same rows."""
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_release.dir.resolve(), copy)
+    db = f"sqlite:///{tmp_path / 'copy.db'}"
+    load_release(db, copy)
+    assert rows(db, "select release_dir from releases") == [(str(copy),)]
+    assert db_counts(db) == package_counts(tiny_release.dir)

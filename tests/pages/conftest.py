@@ -1,0 +1,102 @@
+"""Fixtures for page tests: the app under AppTest, on a hand-built release or on ETL releases.
+
+``run_page`` drives the real entry point (app.py, with st.navigation) and switches to a page,
+so the frame (banner, attribution) and the page run together, exactly as in the browser.
+ETL releases are built once per session: the demo city always, the three real cities when
+../shared/data is present (through the ``shared_data`` fixture of tests/conftest.py).
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+# AppTest.from_file("app.py") would see the pages/ folder beside app.py and run the app in
+# Streamlit's legacy pages-folder mode (each page without the app's frame). The app is run from
+# a wrapper in a temporary folder instead, so st.navigation is in charge, as in the browser.
+WRAPPER = f"import runpy\nrunpy.run_path({str(APP)!r}, run_name='__main__')\n"
+CITIES = {  # profile: input file in ../shared/data/<profile>/
+    "new-york-city": "test_sample3.csv",
+    "los-angeles": "MyLA311_Service_Request_Data_2017_Subset.csv",
+    "chicago": "chicago_311_data.csv",
+}
+
+
+def _load_sample_module():
+    spec = importlib.util.spec_from_file_location(
+        "portal_sample_release", ROOT / "tests" / "portal" / "sample_release.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+sample_release = _load_sample_module()
+
+
+@pytest.fixture
+def run_page(monkeypatch):
+    """``run_page(db_url, page, **query_params) -> AppTest`` after the page's first run
+    (home first, then ``switch_page`` to the page, as a visitor following a link would)."""
+    def run(db_url: str, page: str = "home", **params) -> AppTest:
+        monkeypatch.setenv("PORTAL_DB_URL", db_url)
+        at = AppTest.from_string(WRAPPER, default_timeout=60)
+        at.run()
+        if page != "home":
+            for key, value in params.items():
+                at.query_params[key] = value
+            at.switch_page(str(ROOT / "pages" / f"{page}.py"))
+            at.run()
+        return at
+    return run
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    return sample_release.build_release_db(tmp_path_factory.mktemp("sample"))
+
+
+@pytest.fixture(scope="module")
+def demo_sample(tmp_path_factory):
+    return sample_release.build_release_db(tmp_path_factory.mktemp("demo"), is_demo=True)
+
+
+def _publish(profile: str, input_path: Path, out: Path) -> tuple[str, Path]:
+    from etl.pipeline import publish_release
+
+    url = f"sqlite:///{out / 'portal.db'}"
+    result = publish_release(profile, input_path, out=out / "datasets", db_url=url,
+                             private_dir=out / "private")
+    return url, Path(result.release_dir)
+
+
+@pytest.fixture(scope="session")
+def demo_release(tmp_path_factory):
+    """The demo city published by the ETL: ``(db_url, release_dir)``."""
+    from etl.demo import write_demo_input
+
+    out = tmp_path_factory.mktemp("demo-release")
+    return _publish("demo", write_demo_input(out / "input"), out)
+
+
+@pytest.fixture(scope="session")
+def _city_releases(tmp_path_factory):
+    built: dict[str, tuple[str, Path]] = {}
+
+    def get(shared: Path, profile: str) -> tuple[str, Path]:
+        if profile not in built:
+            out = tmp_path_factory.mktemp(profile)
+            built[profile] = _publish(profile, shared / profile / CITIES[profile], out)
+        return built[profile]
+    return get
+
+
+@pytest.fixture
+def city_release(shared_data, _city_releases):
+    """``city_release(profile) -> (db_url, release_dir)``, built once per session."""
+    return lambda profile: _city_releases(shared_data, profile)

@@ -1,0 +1,174 @@
+"""Every page on the hand-built release: renders, shows exact numbers, survives bad input."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+from streamlit.testing.v1 import AppTest
+
+from portal.tables import metadata
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = ["home", "map", "track", "neighborhood", "performance", "data"]
+
+
+def _texts(at) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "warning", "info", "title", "subheader")
+             for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_with_attribution(run_page, sample, page):
+    at = run_page(sample.url, page)
+    assert not at.exception, at.exception
+    footer = at.caption[-1].value
+    assert "CC0" in footer or "Creative Commons" in footer
+    assert "Test City 311 export" in footer
+    assert "2024\\.04\\.01\\-test" in footer  # the release version, Markdown-escaped
+    assert not any("DEMO DATA" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_demo_banner(run_page, demo_sample, page):
+    at = run_page(demo_sample.url, page)
+    assert not at.exception
+    assert any("DEMO DATA" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_without_release_explains(run_page, tmp_path, page):
+    empty = f"sqlite:///{tmp_path}/empty.db"
+    metadata.create_all(create_engine(empty))
+    for url in (empty, f"sqlite:///{tmp_path}/missing.db"):
+        at = run_page(url, page)
+        assert not at.exception
+        assert "No release loaded" in at.info[0].value
+        assert "python -m etl publish" in at.code[0].value
+    assert not (tmp_path / "missing.db").exists()  # looking did not create the file
+
+
+def test_home_headline_exact(run_page, sample):
+    at = run_page(sample.url, "home")
+    assert _metrics(at) == {"New requests": "11", "Open backlog": "6",
+                            "Median days to close": "6.0 days", "Closed within target": "50%"}
+    text = _texts(at)
+    assert "3 of them overdue" in text
+    assert "n = 7 · :orange-badge[small sample (n < 20)]" in text
+    assert "n = 6 · :orange-badge" in text
+    assert "2024\\-03\\-31 18\\:00 MDT" in text  # data current through, in the city's zone
+    assert "release **2024\\.04\\.01\\-test**" in text
+
+
+def test_home_track_box_goes_to_track(run_page, sample):
+    at = run_page(sample.url, "home")
+    at.text_input[0].input("  SR-9 ")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.query_params.get("id") == "SR-9"
+    assert _metrics(at)["Days open"] == "8.0"
+
+
+def test_track_known_request(run_page, sample):
+    at = run_page(sample.url, "track", id="SR-9")
+    assert not at.exception
+    assert _metrics(at) == {"Status": "Open", "Days open": "8.0"}
+    text = _texts(at)
+    assert "Overdue" in text
+    assert "median of 3\\.0 days" in text and "n \\= 3" in text
+    assert "City's wording: In Progress" in text
+    assert [t.value for t in at.text] == ["Deep [hole](http://x.test)", "Crew <b>scheduled</b> & notified"]
+
+
+def test_track_closed_request(run_page, sample):
+    at = run_page(sample.url, "track", id="SR-4")
+    assert _metrics(at) == {"Status": "Marked closed", "Days to close": "12.0"}
+    assert "City's wording: Cancelled" in _texts(at)
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("1' OR '1'='1", "No request with the id"),
+    ("SR-9; DROP TABLE service_requests;--", "No request with the id"),
+    ("nope", "No request with the id"),
+    ("x" * 65, "at most 64 characters"),
+    ("SR-9\x00", "control characters"),
+])
+def test_track_bad_ids_explain(run_page, sample, raw, shown):
+    at = run_page(sample.url, "track", id=raw)
+    assert not at.exception
+    assert shown in " ".join(w.value for w in at.warning).replace("\\", "")
+    assert not at.metric
+    again = run_page(sample.url, "track", id="SR-1")  # the table is still there
+    assert _metrics(again)["Status"] == "Marked closed"
+
+
+def test_map_bad_params_dropped_with_message(run_page, sample):
+    at = run_page(sample.url, "map", type=["pothole", "<script>"], status="maybe",
+                  nbhd="N2", measure="median_days", **{"from": "2024-13-01"})
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "unknown request type '<script>'" in warnings
+    assert "unknown status 'maybe'" in warnings
+    assert "start date '2024-13-01'" in warnings
+    assert at.query_params == {"type": "pothole", "nbhd": "N2", "measure": "median_days"}
+    assert at.multiselect[0].value == ["pothole"]
+    assert "1 requests match" in _texts(at) or "2 requests match" in _texts(at)
+
+
+def test_map_permalink_round_trip(run_page, sample):
+    at = run_page(sample.url, "map")
+    at.selectbox(key="map_status").select("overdue").run()
+    at.radio(key="map_measure").set_value("backlog").run()
+    assert at.query_params == {"status": "overdue", "measure": "backlog"}
+    assert "3 requests match" in _texts(at)
+
+
+def test_neighborhood_brief_numbers_and_downloads(run_page, sample):
+    at = run_page(sample.url, "neighborhood", nbhd="N2", period="30")
+    assert not at.exception
+    assert _metrics(at) == {
+        "New requests": "4", "Open backlog": "2", "Overdue": "0",
+        "Median days to close, here": "10.0 days", "Median days to close, citywide": "6.0 days",
+        "Closed within target, here": "0%"}
+    labels = [b.label for b in at.download_button]
+    assert any("PDF" in label for label in labels)
+    assert sum("PNG" in label for label in labels) == 2
+    assert any("The 4 rows behind this report (CSV)" in label for label in labels)
+
+
+def test_performance_table(run_page, sample):
+    at = run_page(sample.url, "performance", by="service", period="30")
+    assert not at.exception
+    frame = at.dataframe[0].value
+    row = frame.set_index("group").loc["Pothole"]
+    assert (row["requests"], row["closed_n"], row["median_days"], row["p90_days"]) == (5, 3, 4.0, 8.0)
+    assert row["small_sample"]
+
+
+def test_data_page_files_and_dictionary(run_page, sample):
+    at = run_page(sample.url, "data")
+    assert not at.exception
+    text = _texts(at)
+    assert text.count("check: verified") == 4
+    names = [b.label for b in at.download_button]
+    assert "Download service\\_requests\\.csv" in names
+    assert any(label.startswith("Export 15 matching rows") for label in names)
+    dictionary = next(df.value for df in at.dataframe if "field" in df.value.columns)
+    assert "days_to_close" in set(dictionary["field"])
+
+
+def test_legacy_pages_folder_mode_is_left_for_the_app_frame(monkeypatch, demo_sample):
+    """AppTest.from_file sees pages/ beside app.py and starts in Streamlit's legacy
+    pages-folder mode, like a fresh server whose first visit is /data: the page must still
+    end up inside app.py's frame (navigation, DEMO banner, attribution)."""
+    monkeypatch.setenv("PORTAL_DB_URL", demo_sample.url)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    assert any("DEMO DATA" in w.value for w in at.warning)
+    assert "License:" in at.caption[-1].value

@@ -1,0 +1,40 @@
+"""Filtered exports as CSV and GeoJSON."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from portal import export, queries
+from portal.filters import Filters
+from sample_release import T, TZ
+
+
+@pytest.fixture
+def rows(conn):
+    clauses = queries.filter_clauses(Filters(neighborhood="N3"), T, TZ, queries.service_targets(conn))
+    return queries.export_rows(conn, clauses, 100)
+
+
+def test_csv_has_the_published_columns(rows):
+    parsed = list(csv.DictReader(io.StringIO(export.export(rows, TZ, "csv").decode())))
+    assert [r["service_request_id"] for r in parsed] == ["SR-11", "SR-5", "SR-6", "SR-13"]
+    assert list(parsed[0]) == queries.PUBLIC_COLUMNS
+    assert parsed[0]["closed_datetime"] == ""
+
+
+def test_geojson_points_and_properties(rows):
+    doc = json.loads(export.export(rows, TZ, "geojson"))
+    assert doc["type"] == "FeatureCollection" and len(doc["features"]) == 4
+    first = doc["features"][0]
+    assert first["geometry"]["type"] == "Point"
+    assert first["properties"]["neighborhood"] == "Hill & <Dale>"
+    assert first["properties"]["expected_datetime"] == "2024-03-30T18:00:00-06:00"
+
+
+def test_export_limit_and_unknown_format(conn, rows):
+    assert len(queries.export_rows(conn, [], 3)) == 3
+    with pytest.raises(ValueError):
+        export.export(rows, TZ, "xlsx")

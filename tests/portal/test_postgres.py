@@ -1,0 +1,35 @@
+"""The same numbers on PostgreSQL as on SQLite (portable SQL)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine
+
+from portal import brief, db, metrics
+from portal.metrics import Period
+from portal.performance import performance_table
+from sample_release import T, TZ, build_release_db
+
+pytestmark = pytest.mark.postgres
+
+
+def _records(frame):
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")  # NaN != NaN
+
+
+def _numbers(url: str):
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return (metrics.headline(conn, T),
+                    _records(performance_table(conn, T, Period.ending(T), "service")),
+                    brief.build_brief(conn, T, TZ, "N1", None, "all"),
+                    db.load_release(engine, db.current_version(engine)).version)
+    finally:
+        engine.dispose()
+
+
+def test_postgres_matches_sqlite(pg_url, sample, tmp_path):
+    build_release_db(tmp_path, url=pg_url)
+    on_pg, on_sqlite = _numbers(pg_url), _numbers(sample.url)
+    assert on_pg == on_sqlite
+    assert on_pg[0].median_days == metrics.Measure(6.0, 7)
