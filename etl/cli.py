@@ -10,37 +10,52 @@ from .errors import EtlError
 from .load import DEFAULT_DB_URL
 
 
-def _progress_printer(stream, tty: bool):
-    state = {"last": 0.0}
+class Progress:
+    """Step lines with row counts; on a terminal, a progress bar while rows are processed."""
 
-    def progress(step, *args):
-        import time
+    def __init__(self, stream, tty: bool):
+        self.stream, self.tty, self.bar, self.task = stream, tty, None, None
 
+    def __call__(self, step, *args):
         if step == "rows":
-            read, published = args
-            now = time.monotonic()
-            if tty and now - state["last"] > 0.2:
-                stream.write(f"\r  rows read {read:,}  published {published:,}")
-                stream.flush()
-                state["last"] = now
-            elif not tty:
-                stream.write(f"  rows read {read:,}, published {published:,}\n")
+            read, published, fraction = args
+            if self.tty:
+                self._bar().update(self.task, completed=fraction, description=f"rows read {read:,} · published {published:,}")
+            else:
+                self.stream.write(f"  rows read {read:,}, published {published:,}\n")
             return
-        if tty:
-            stream.write("\r" + " " * 60 + "\r")
-        stream.write(f"{step}: {' '.join(str(a) for a in args)}\n")
-        stream.flush()
+        self.close()
+        self.stream.write(f"{step}: {' '.join(str(a) for a in args)}\n")
+        self.stream.flush()
 
-    return progress
+    def _bar(self):
+        if self.bar is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress as Bar, TextColumn, TimeElapsedColumn
+
+            self.bar = Bar(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                           TimeElapsedColumn(), console=Console(file=self.stream), transient=False)
+            self.bar.start()
+            self.task = self.bar.add_task("reading", total=1.0)
+        return self.bar
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.update(self.task, completed=1.0)
+            self.bar.stop()
+            self.bar = None
 
 
 def cmd_publish(a) -> int:
     from .pipeline import publish_release
 
     as_of = datetime.fromisoformat(a.as_of) if a.as_of else None
-    progress = _progress_printer(sys.stderr, sys.stderr.isatty())
-    r = publish_release(a.profile, a.input, boundaries=a.boundaries, out=a.out, db_url=a.db, as_of=as_of,
-                        private_dir=a.private_dir, progress=progress, incremental=a.incremental)
+    progress = Progress(sys.stderr, sys.stderr.isatty())
+    try:
+        r = publish_release(a.profile, a.input, boundaries=a.boundaries, out=a.out, db_url=a.db, as_of=as_of,
+                            private_dir=a.private_dir, progress=progress, incremental=a.incremental)
+    finally:
+        progress.close()
     rep = r.report
     print(f"rows read:        {rep['rows_read']:,}")
     print(f"rows published:   {rep['rows_published']:,}")
@@ -50,6 +65,7 @@ def cmd_publish(a) -> int:
     state = "new release" if r.changed else "unchanged; current release"
     print(f"{state} {r.version}: {Path(a.out) / rep['package'] / 'datapackage.json'} (-> {r.release_dir})")
     print(f"database: {a.db}")
+    print("timing: " + ", ".join(f"{k} {v:.1f} s" for k, v in r.steps.items()))
     return 0
 
 

@@ -110,12 +110,13 @@ def _publish(ctx: Context, input_path: Path, header, out: Path, db_url: str, pri
             stats.rows_read += len(raw)
             delta.append(normalise_chunk(raw, ctx, quarantine))
     else:
-        for n_raw, typed, text, summary in process_all(chunks, ctx, quarantine, _workers(input_path, block_bytes)):
+        size = max(input_path.stat().st_size, 1)
+        for n, (n_raw, typed, text, summary) in enumerate(process_all(chunks, ctx, quarantine, _workers(input_path, block_bytes)), 1):
             stats.rows_read += n_raw
             faults.checkpoint("read.chunk")
             staging.write_requests(typed, text)
             stats.add_summary(summary)
-            progress("rows", stats.rows_read, stats.published)
+            progress("rows", stats.rows_read, stats.published, min(1.0, n * block_bytes / size))
     stats.rows_read += quarantine.unread
     rows_in_release, db_delta = stats.published, None
     if incremental:
