@@ -18,7 +18,7 @@ SERVICE_TYPES_SCHEMA = {
     "fields": [
         {"name": "service_code", "title": "Request type code", "type": "string", "description": "Joins to service_requests.service_code.", "constraints": {"required": True, "unique": True}},
         {"name": "service_name", "title": "Request type", "type": "string", "description": "Most common name of the type in this release.", "constraints": {"required": True}},
-        {"name": "agency_responsible", "title": "Agency", "type": "string", "description": "Most common agency for the type."},
+        {"name": "agency_responsible", "title": "Agency", "type": "string", "description": "Most common agency for the type.", "constraints": {"required": False}},
         {"name": "target_days", "title": "Target days", "type": "number", "description": "The city's service target in days to close, where it has one.", "constraints": {"minimum": 0}},
         {"name": "is_sensitive", "title": "Sensitive type", "type": "boolean", "description": "Locations of this type are coarsened to the neighborhood.", "constraints": {"required": True}},
         {"name": "requests", "title": "Requests", "type": "integer", "description": "Published requests of this type.", "constraints": {"required": True, "minimum": 0}},
@@ -29,10 +29,10 @@ CHANGES_SCHEMA = {
     "primaryKey": ["service_request_id"],
     "missingValues": [""],
     "fields": [
-        {"name": "service_request_id", "title": "Service request ID", "type": "string", "constraints": {"required": True, "unique": True}},
+        {"name": "service_request_id", "title": "Service request ID", "type": "string", "description": "The request that was added, removed or changed.", "constraints": {"required": True, "unique": True}},
         {"name": "change", "title": "Change", "type": "string", "description": "added, removed or changed against the previous release.", "constraints": {"required": True, "enum": ["added", "removed", "changed"]}},
-        {"name": "status_before", "title": "Status before", "type": "string", "constraints": {"enum": ["open", "closed"]}},
-        {"name": "status_after", "title": "Status after", "type": "string", "constraints": {"enum": ["open", "closed"]}},
+        {"name": "status_before", "title": "Status before", "type": "string", "description": "Status in the previous release (empty if added).", "constraints": {"enum": ["open", "closed"]}},
+        {"name": "status_after", "title": "Status after", "type": "string", "description": "Status in this release (empty if removed).", "constraints": {"enum": ["open", "closed"]}},
     ],
 }
 

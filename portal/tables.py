@@ -83,6 +83,7 @@ service_requests = Table(
     Index("ix_sr_service_code", "service_code", "requested_datetime"),
     Index("ix_sr_status", "status", "requested_datetime"),
     Index("ix_sr_requested", "requested_datetime"),
+    Index("ix_sr_closed", "closed_datetime"),
     Index("ix_sr_agency", "agency_responsible"),
 )
 
