@@ -80,7 +80,7 @@ def summarise(pub: Published) -> Summary:
         flags[col] = Counter(exploded[exploded != ""].value_counts().to_dict())
     dates = pd.concat([frame[c].dropna() for c in ("requested_datetime", "updated_datetime", "closed_datetime")])
     return Summary(len(frame), flags,
-                   frame.groupby(["service_code", "service_name", "agency_responsible"]).size().rename("n").reset_index(),
+                   frame.groupby(["service_code", "service_name", "agency_responsible"], dropna=False).size().rename("n").reset_index(),
                    row_index(pub.cells), dates.max() if len(dates) else None)
 
 

@@ -61,12 +61,19 @@ def cmd_publish(a) -> int:
     print(f"rows published:   {rep['rows_published']:,}")
     print(f"rows quarantined: {rep['rows_quarantined']:,}")
     for reason, n in rep["quarantine_reasons"].items():
-        print(f"  {reason}: {n:,}")
+        examples = "; ".join(_where(rep["input"]["file"], e) for e in rep["quarantine_examples"].get(reason, [])[:3])
+        print(f"  {reason}: {n:,}" + (f"  (e.g. {examples})" if examples else ""))
     state = "new release" if r.changed else "unchanged; current release"
     print(f"{state} {r.version}: {Path(a.out) / rep['package'] / 'datapackage.json'} (-> {r.release_dir})")
     print(f"database: {a.db}")
     print("timing: " + ", ".join(f"{k} {v:.1f} s" for k, v in r.steps.items()))
     return 0
+
+
+def _where(file: str, example: dict) -> str:
+    where = file + (f" row {example['row']}" if example.get("row") is not None else "")
+    column = example.get("column") or example.get("field")
+    return where + (f" column {column!r}" if column else "")
 
 
 def cmd_demo_data(a) -> int:

@@ -15,14 +15,14 @@ from .sources import read_chunks
 from .transform import parse_datetimes
 
 
-def find_superseded(path: Path, profile, header: list[str]) -> set[int]:
+def find_superseded(path: Path, profile, header: list[str], malformed: list | None = None, on_bad_row=None) -> set[int]:
     """Row numbers of the rows that lose to a later update of the same id."""
     id_col = profile.columns["service_request_id"]
     upd_col = profile.columns.get("updated_datetime") or ""
     cols = [c for c in (id_col, upd_col) if c and c in header]
     parts = []
-    for raw in read_chunks(path, profile.input["format"], profile.input["encoding"], lambda *a: None,
-                           delimiter=profile.input["delimiter"], columns=cols, threads=True):
+    for raw in read_chunks(path, profile.input["format"], profile.input["encoding"], on_bad_row or (lambda *a: None),
+                           delimiter=profile.input["delimiter"], columns=cols, threads=True, malformed=malformed):
         part = pd.DataFrame({"_row": raw["_row"].to_numpy(), "id": raw[id_col].str.strip().to_numpy()})
         part["updated"] = raw[upd_col].to_numpy() if upd_col in raw else ""
         parts.append(part)

@@ -34,7 +34,7 @@ from .profile import REQUIRED_MAPPINGS, load_profile
 from .publish import (Staging, current_release, final_release_dir, move_into_releases, next_version, publish_lock,
                       remove_orphans, sha256_file, switch_current)
 from .quarantine import Quarantine
-from .sources import read_chunks, read_header
+from .sources import locate_malformed, read_chunks, read_header
 
 CHECKS = [
     "profile mapping and required columns", "record shape and text encoding", "duplicate ids (latest update wins)",
@@ -97,14 +97,21 @@ def _publish(ctx: Context, input_path: Path, header, out: Path, db_url: str, pri
     if incremental and current is None:
         raise InputError(input_path, f"--incremental needs a current release of {profile.name} in {out}")
     progress("scan", "finding duplicate ids")
-    ctx.superseded = find_superseded(input_path, profile, header)
+    skipped: list = []
+    ctx.superseded = find_superseded(input_path, profile, header, on_bad_row=lambda *a: skipped.append(a))
+    malformed = None
+    if profile.input["format"] == "csv" and any(a[2] == "malformed_row" for a in skipped):
+        # The fast reader only says it skipped a record; a slow exact scan names it, and numbers rows exactly.
+        malformed = locate_malformed(input_path, profile.input["encoding"], profile.input["delimiter"])
+        ctx.superseded = find_superseded(input_path, profile, header, malformed=malformed)
     timer.lap("duplicates")
     staging = Staging(out, profile.timezone, to_arrow(pd.DataFrame(), profile.timezone).schema)
     quarantine, stats = Quarantine(ctx.wanted), RunStats()
     delta = []
     block_bytes = int(os.environ.get("PORTAL_CHUNK_BYTES", 64 << 20))
     chunks = read_chunks(input_path, profile.input["format"], profile.input["encoding"], quarantine.bad_row,
-                         delimiter=profile.input["delimiter"], columns=ctx.wanted, block_bytes=block_bytes, threads=True)
+                         delimiter=profile.input["delimiter"], columns=ctx.wanted, block_bytes=block_bytes, threads=True,
+                         malformed=malformed)
     if incremental:  # small: kept in memory, written after the current release's rows once we know which win
         for raw in chunks:
             stats.rows_read += len(raw)
@@ -170,7 +177,8 @@ def _publish(ctx: Context, input_path: Path, header, out: Path, db_url: str, pri
 
 def _report(ctx: Context, input_path: Path, header, stats: RunStats, quarantine: Quarantine, rows_in_release: int,
             incremental: bool, base: Path | None) -> dict:
-    mapped = set(ctx.profile.raw_columns().values())
+    columns = ctx.profile.raw_columns()
+    mapped = set(columns.values())
     dt = stats.data_through
     return {
         "package": ctx.profile.name,
@@ -181,7 +189,8 @@ def _report(ctx: Context, input_path: Path, header, stats: RunStats, quarantine:
         "mode": "incremental" if incremental else "full",
         "base_version": base.name if incremental and base else None,
         "quarantine_reasons": quarantine.reasons(),
-        "quarantine_examples": quarantine.examples(),
+        "quarantine_examples": {reason: [{**e, "column": columns.get(e["field"], e["field"])} for e in examples]
+                                for reason, examples in quarantine.examples().items()},
         "quality_flags": dict(sorted(stats.flags["quality_flags"].items())),
         "redactions": dict(sorted(stats.flags["redaction_reason"].items())),
         "checks_run": CHECKS,

@@ -70,11 +70,16 @@ INTERSECTION = re.compile(r"\s(?:&|and|at|@|/)\s|^\s*(?:intersection|corner) of"
 
 
 def scrub_text(text: str, max_length: int) -> str:
-    """Markup, contact details and long numbers out; then cut to max_length."""
-    out = html.unescape(text)
+    """Markup, contact details and long numbers out; then cut to max_length.
+
+    Text is first cut to a few times max_length, so that a pathological cell (say 50 MB of one
+    word) costs no more than a normal one.
+    """
+    out = html.unescape(text[: max_length * 4])
     out = TAG.sub(" ", out)
     out = out.replace("<", "‹").replace(">", "›")
-    out = EMAIL.sub("[email removed]", out)
+    if "@" in out or "at]" in out or "(at)" in out:
+        out = EMAIL.sub("[email removed]", out)
     out = URL_QUERY.sub("[link removed]", out)
     out = SCRIPT_URL.sub("[link removed]", out)
     out = SSN.sub("[number removed]", out)

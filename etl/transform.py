@@ -20,6 +20,8 @@ from .profile import Profile
 
 OUT_DATETIMES = ("requested_datetime", "updated_datetime", "expected_datetime", "closed_datetime")
 MOJIBAKE = re.compile("[\u00c2-\u00c3\u00e2][\u0080-\u00bf\u201a-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc\u20ac\u2122]")
+OPTIONAL_TEXT = ("agency_responsible", "description", "status_notes", "service_notice", "address", "zipcode",
+                 "media_url", "channel")
 TEXT_FIELDS = ("service_name", "description", "status_notes", "agency_responsible", "service_notice", "address", "status_description")
 
 
@@ -50,6 +52,9 @@ def rename_columns(raw: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     out = pd.DataFrame({"_row": raw["_row"].to_numpy()})
     for field, column in profile.raw_columns().items():
         out[field] = raw[column].str.strip().to_numpy() if column in raw else ""
+    for field in OPTIONAL_TEXT:  # unmapped published text is blank, so every step sees the same columns
+        if field not in out:
+            out[field] = ""
     out["quality_flags"] = ""
     out["redaction_reason"] = ""
     return out

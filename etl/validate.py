@@ -42,10 +42,11 @@ import pandas as pd
 from dateutil.parser import isoparse
 
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
-NUMBER_FAST = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
-INTEGER_FAST = r"^[+-]?[0-9]{1,15}$"
-DATETIME_FAST = (r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-                 r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?$")
+# Fast paths (full matches: no "$ before a trailing newline"); each accepts only what the exact rule accepts.
+NUMBER_FAST = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+INTEGER_FAST = r"[+-]?[0-9]{1,15}"
+DATETIME_FAST = (r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+                 r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?")
 BOUNDS = {"minimum": operator.lt, "maximum": operator.gt, "exclusiveMinimum": operator.le, "exclusiveMaximum": operator.ge}  # failure tests
 CHECKED = {"string": {"required", "unique", "enum", "pattern", "minLength", "maxLength"},
            "number": {"required", "unique", "enum", *BOUNDS}, "integer": {"required", "unique", "enum", *BOUNDS},
@@ -96,7 +97,7 @@ def _cast(col: pd.Series, present: pd.Series, ftype: str) -> tuple[pd.Series, pd
     if ftype not in CHECKED:
         raise ValueError(f"etl.validate does not check fields of type {ftype!r}")
     pattern = {"number": NUMBER_FAST, "integer": INTEGER_FAST, "datetime": DATETIME_FAST}[ftype]
-    fast = present & col.str.match(pattern).fillna(False).astype(bool)
+    fast = present & col.str.fullmatch(pattern).fillna(False).astype(bool)
     if ftype == "datetime":
         day = pd.to_datetime(col.where(fast).str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
         fast &= day.notna()
@@ -137,7 +138,8 @@ def _constraint_failures(col, values, exact, cons: dict, check: pd.Series, ftype
             allowed = {_exact_number(str(v), ftype == "integer") for v in cons["enum"]}
             yield "enum", check & col.map(lambda c: _exact_number(c, ftype == "integer") not in allowed if isinstance(c, str) else False)
     if "pattern" in cons:
-        yield "pattern", check & ~col.str.match("^" + cons["pattern"] + "$").fillna(False).astype(bool)
+        # frictionless: re.match("^" + pattern + "$"), Python's re (object dtype: never pyarrow's RE2)
+        yield "pattern", check & ~col.astype(object).str.match("^" + cons["pattern"] + "$").fillna(False).astype(bool)
     if "minLength" in cons:
         yield "minLength", check & (col.str.len() < cons["minLength"])
     if "maxLength" in cons:

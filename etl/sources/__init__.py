@@ -14,12 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from .csv import read_csv_chunks, read_csv_header
+from .csv import locate_malformed, read_csv_chunks, read_csv_header
 from .json import read_json_chunks, read_json_header
 
 BadRow = Callable[[int | None, str | None, str, str], None]
 
-__all__ = ["read_chunks", "read_header", "BadRow"]
+__all__ = ["read_chunks", "read_header", "locate_malformed", "BadRow"]
 
 
 def _check_file(path: Path) -> None:
@@ -52,11 +52,13 @@ def read_chunks(
     columns: list[str] | None = None,
     block_bytes: int = 64 << 20,
     threads: bool = False,
+    malformed: list | None = None,
 ) -> Iterator[pd.DataFrame]:
     path = Path(path)
     _check_file(path)
     if fmt == "csv":
-        yield from read_csv_chunks(path, encoding, on_bad_row, delimiter=delimiter, columns=columns, block_bytes=block_bytes, threads=threads)
+        yield from read_csv_chunks(path, encoding, on_bad_row, delimiter=delimiter, columns=columns, block_bytes=block_bytes, threads=threads,
+                                   malformed=malformed)
     elif fmt == "json":
         yield from read_json_chunks(path, encoding, on_bad_row, columns=columns)
     else:

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import codecs
+import csv
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -17,7 +19,11 @@ def read_csv_header(path: Path, encoding: str, delimiter: str) -> list[str]:
         head = f.read(1 << 20)
     if head.startswith(codecs.BOM_UTF8):
         head = head[3:]
-    first_line = head.split(b"\n", 1)[0].rstrip(b"\r")
+    first_line, _, rest = head.partition(b"\n")
+    first_line = first_line.rstrip(b"\r")
+    if not rest.strip() and path.stat().st_size <= len(head) + 3:
+        if first_line.strip():
+            raise InputError(path, "has a header but no data rows")
     if not first_line.strip():
         raise InputError(path, "first line is blank: expected a header row")
     try:
@@ -37,10 +43,36 @@ def read_csv_header(path: Path, encoding: str, delimiter: str) -> list[str]:
     return [c.strip() for c in table.column_names]
 
 
+def locate_malformed(path: Path, encoding: str, delimiter: str) -> list[tuple[int, int, str]]:
+    """(record number, fields found, first missing or extra field) of every record whose field count is wrong.
+
+    A slow, exact scan with Python's csv module, run only when the fast reader reported such rows,
+    so that each one can be named by its record number (the header is record 0).
+    """
+    out = []
+    with open(path, encoding=encoding, errors="replace", newline="") as f:
+        reader = csv.reader(f, delimiter=delimiter)
+        header = next(reader, [])
+        for number, record in enumerate(reader, 1):
+            if record and len(record) != len(header):
+                field = header[len(record)] if len(record) < len(header) else f"(extra after {header[-1]!r})"
+                out.append((number, len(record), field))
+    return out
+
+
+def _renumber(parsed: np.ndarray, malformed: list[int]) -> np.ndarray:
+    """Numbers among the records the fast reader kept -> record numbers in the file."""
+    rows = parsed.copy()
+    for m in sorted(malformed):
+        rows = np.where(rows >= m, rows + 1, rows)
+    return rows
+
+
 def read_csv_chunks(path: Path, encoding: str, on_bad_row, *, delimiter: str, columns, block_bytes: int,
-                    threads: bool = False) -> Iterator[pd.DataFrame]:
+                    threads: bool = False, malformed: list | None = None) -> Iterator[pd.DataFrame]:
     """Fast path: columns read as UTF-8 text. If a block holds bytes that are not UTF-8, the file is read
-    again from that block on with binary columns, so the offending rows can be named and quarantined."""
+    again from that block on with binary columns, so the offending rows can be named and quarantined.
+    ``malformed`` (from ``locate_malformed``) makes row numbers exact when records had to be skipped."""
     header = read_csv_header(path, encoding, delimiter)
     if len(set(header)) != len(header):
         dup = next(c for c in header if header.count(c) > 1)
@@ -52,12 +84,18 @@ def read_csv_chunks(path: Path, encoding: str, on_bad_row, *, delimiter: str, co
             for n, (batch, first_row, bad) in enumerate(_batches(path, encoding, delimiter, header, wanted, block_bytes, threads, binary)):
                 if n < done:
                     continue
-                for text, n_fields in bad:
-                    on_bad_row(None, None, "malformed_row",
-                               f"after row {first_row - 1}: expected {len(header)} fields, found {n_fields}: {text[:80]!r}")
+                if not malformed:
+                    for text, n_fields in bad:
+                        on_bad_row(None, None, "malformed_row",
+                                   f"after row {first_row - 1}: expected {len(header)} fields, found {n_fields}: {text[:80]!r}")
                 if batch is not None and batch.num_rows:
-                    yield _decode_batch(batch, first_row, on_bad_row) if binary else _frame(batch, first_row)
+                    frame = _decode_batch(batch, first_row, on_bad_row) if binary else _frame(batch, first_row)
+                    if malformed:
+                        frame["_row"] = _renumber(frame["_row"].to_numpy(), [m[0] for m in malformed])
+                    yield frame
                 done = n + 1
+            for number, n_fields, field in malformed or []:
+                on_bad_row(number, field, "malformed_row", f"expected {len(header)} fields, found {n_fields}")
             return
         except pa.ArrowInvalid as exc:
             if binary or "UTF8" not in str(exc):
