@@ -133,7 +133,9 @@ class Staging:
     def write_json(self, relative: str, data) -> Path:
         path = self.dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
+        # metadata is indented for people; GeoJSON (megabytes of coordinates) is written compactly
+        layout = {"separators": (",", ":")} if relative.endswith(".geojson") else {"indent": 2}
+        path.write_text(json.dumps(data, ensure_ascii=False, **layout) + "\n", encoding="utf-8")
         return path
 
     def discard(self) -> None:
