@@ -19,6 +19,7 @@ from etl_testkit import AS_OF, TINY, read_text_csv
 from portal.tables import metadata, service_requests
 
 BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
+# the indexes the read side's queries rely on (portal/tables.py may declare more)
 INDEXES = {
     "ix_sr_agency": ["agency_responsible"],
     "ix_sr_neighborhood": ["neighborhood_code", "requested_datetime"],
@@ -96,7 +97,9 @@ def test_load_indexes_and_keys_exist(db_url, tiny_release):
     engine = create_engine(db_url)
     try:
         insp = inspect(engine)
-        assert {i["name"]: i["column_names"] for i in insp.get_indexes("service_requests")} == INDEXES
+        declared = {ix.name: [c.name for c in ix.columns] for ix in service_requests.indexes}  # the contract (portal/tables.py)
+        assert INDEXES.items() <= declared.items()
+        assert {i["name"]: i["column_names"] for i in insp.get_indexes("service_requests")} == declared
         assert insp.get_pk_constraint("service_requests")["constrained_columns"] == ["service_request_id"]
         assert insp.get_pk_constraint("neighborhoods")["constrained_columns"] == ["neighborhood_code"]
         assert insp.get_pk_constraint("service_types")["constrained_columns"] == ["service_code"]

@@ -55,15 +55,15 @@ PUBLISHED = {
     "T-029": dict(lat="41.78", long="-87.65", neighborhood_code="N2", location_precision="point_3dp",
                   quality_flags="outside_boundaries;neighborhood_from_area_code"),
 }
-# data row (1-based, header = 0) -> (reason, field) of each quarantined row
+# data row (1-based, header = 0) -> (reason, field, raw column) of each quarantined row
 QUARANTINED = {
-    8: ("duplicate_id_superseded", "service_request_id"),
-    11: ("unknown_status", "status"),
-    12: ("missing_id", "service_request_id"),
-    13: ("excluded_type", "service_name"),
-    19: ("requested_in_future", "requested_datetime"),
-    21: ("invalid_requested_datetime", "requested_datetime"),
-    25: ("requested_before_min_year", "requested_datetime"),
+    8: ("duplicate_id_superseded", "service_request_id", "id"),
+    11: ("unknown_status", "status", "state"),
+    12: ("missing_id", "service_request_id", "id"),
+    13: ("excluded_type", "service_name", "type"),
+    19: ("requested_in_future", "requested_datetime", "opened"),
+    21: ("invalid_requested_datetime", "requested_datetime", "opened"),
+    25: ("requested_before_min_year", "requested_datetime", "opened"),
 }
 
 
@@ -87,10 +87,13 @@ def test_rows_add_up(tiny_release, published):
 
 def test_quarantine_reasons_and_rows(tiny_release):
     report = tiny_release.report
-    assert report["quarantine_reasons"] == {reason: 1 for reason, _field in QUARANTINED.values()}
-    assert report["quarantine_examples"] == {reason: [{"row": row, "field": field}] for row, (reason, field) in sorted(QUARANTINED.items(), key=lambda kv: kv[1][0])}
+    assert report["quarantine_reasons"] == {reason: 1 for reason, _field, _column in QUARANTINED.values()}
+    # the public report names rows, fields and raw columns, never values
+    assert report["quarantine_examples"] == {reason: [{"row": row, "field": field, "column": column}]
+                                             for row, (reason, field, column) in QUARANTINED.items()}
     private = read_text_csv(tiny_release.private / "tiny-city-311" / "1.0.0" / "quarantine_reasons.csv")
-    assert {int(r): (reason, field) for r, reason, field in private[["row", "reason", "field"]].values} == QUARANTINED
+    assert {int(r): (reason, field) for r, reason, field in private[["row", "reason", "field"]].values} == \
+           {row: (reason, field) for row, (reason, field, _column) in QUARANTINED.items()}
     raw_rows = read_text_csv(tiny_release.private / "tiny-city-311" / "1.0.0" / "quarantine_rows.csv")
     assert sorted(raw_rows["_row"].astype(int)) == sorted(QUARANTINED)
 
