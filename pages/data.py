@@ -19,7 +19,7 @@ meta = {"version": rel.version, "created": rel.created, "package": rel.package_n
         "rows quarantined": f"{rel.rows_quarantined:,}",
         "licenses": "; ".join(str(x.get("title") or x.get("name")) for x in package.licenses(rel)),
         "sources": "; ".join(str(x.get("title") or x.get("path")) for x in package.sources(rel))}
-st.dataframe([{"item": k, "value": v} for k, v in meta.items()], hide_index=True, width="stretch")
+st.table([{"item": k, "value": v} for k, v in meta.items()], hide_index=True, border="horizontal")
 
 st.subheader("Files")
 st.caption("Each file as published, with the SHA-256 checksum declared in datapackage.json and "

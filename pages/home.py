@@ -22,8 +22,10 @@ st.markdown(ui.release_line(rel))
 head = cache.headline(ctx.url, ctx.version)
 start = format_local(head.period.start, rel.timezone)
 end = format_local(head.period.end, rel.timezone)
-st.subheader(f"The latest {PERIOD_DAYS} days")
-st.caption(f"{md(start)} to {md(end)}, the {PERIOD_DAYS} days ending when the data ends.")
+st.subheader(f"The latest {PERIOD_DAYS} days of requests", help=DEFINITIONS["period"])
+st.caption(f"Requests received {md(start)} to {md(end)}, the {PERIOD_DAYS} days ending at the last "
+           f"request in this release. Days to close are over these requests; the backlog and "
+           f"overdue are counted when the data ends ({md(format_local(rel.as_of, rel.timezone))}).")
 first, second = st.columns(2)
 first.metric("New requests", f"{head.new_requests:,}", help=DEFINITIONS["new"])
 second.metric("Open backlog", f"{head.open_backlog:,}", help=DEFINITIONS["backlog"])
@@ -32,12 +34,6 @@ third, fourth = st.columns(2)
 ui.metric_days(third, "Median days to close", head.median_days)
 ui.metric_share(fourth, "Closed within target", head.within_target)
 st.caption(DEFINITIONS["closed"])
-if head.new_requests == 0:
-    span = cache.vocabulary(ctx.url, ctx.version)
-    st.info(f"No request was received in these {PERIOD_DAYS} days: this release's requests were "
-            f"received from {span.first_day} to {span.last_day}, while its data (updates, "
-            "closures) runs until later. The Performance and Neighborhood pages can show the "
-            "whole release.")
 
 st.subheader("Track a request")
 with st.form("track", border=False):

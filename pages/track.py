@@ -21,6 +21,8 @@ def show_request(ctx, view, row) -> None:
     st.subheader("Timeline")
     for label, when in view.timeline:
         st.markdown(f"- **{label}:** {md(when)}")
+    for note in view.timeline_notes:
+        st.markdown(f":material/info: {md(note)}")
     if view.notes:
         st.subheader("Notes")
         for label, note in view.notes:
@@ -28,6 +30,8 @@ def show_request(ctx, view, row) -> None:
             st.text(note)
     st.subheader("Where")
     st.markdown(md(view.location_text))
+    for note in view.location_notes:
+        st.markdown(f":material/info: {md(note)}")
     if view.point is not None:
         nbhds = cache.neighborhoods(ctx.url, ctx.version, with_geometry=True)
         here = [n for n in nbhds if n["neighborhood_code"] == row.get("neighborhood_code")]

@@ -1,7 +1,10 @@
 """The neighborhood brief: the numbers behind the neighborhood page, its PDF, PNG and CSV.
 
-The rows behind a brief are the neighborhood's requests that were requested in the period,
-marked closed in the period, or are open at data_through; ``brief_rows`` returns exactly them.
+The period ends at the release's last request (``metrics.latest_period``). Its medians and
+shares are over the neighborhood's requests received in the period (the cohort); the backlog,
+overdue and oldest open requests are at data_through. The rows behind a brief are the
+neighborhood's requests received in the period or open at data_through; ``brief_rows`` returns
+exactly them.
 """
 from __future__ import annotations
 
@@ -12,7 +15,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.engine import Connection
 
-from portal.metrics import DEFINITIONS, Measure, Period, median_days, within_target
+from portal.metrics import (
+    DEFINITIONS, NO_DATA, Measure, Period, days_to_close, latest_period, share_within_target,
+)
 from portal.queries import SR, overdue_clause, requested_span, service_targets
 from portal.tables import neighborhoods, service_requests
 from portal.timefmt import days_between, format_local, local_date
@@ -43,11 +48,8 @@ class Brief:
 
 
 def period_for(conn: Connection, as_of: datetime, days: int | None) -> Period:
-    """The ``days`` days ending at as_of; ``None``: from the first request on."""
-    if days:
-        return Period.ending(as_of, days)
-    first, _ = requested_span(conn)
-    return Period((first or as_of) - timedelta(seconds=1), as_of)
+    """The ``days`` days ending at the release's last request; ``None``: every request."""
+    return latest_period(conn, as_of, days)
 
 
 def trend_counts(conn: Connection, period: Period, where=()) -> tuple[int, list[tuple[datetime, int]]]:
@@ -108,9 +110,6 @@ def build_brief(conn: Connection, as_of: datetime, tz: str, code: str, days: int
     here = SR.neighborhood_code == code
     overdue = overdue_clause(as_of, service_targets(conn))
     count = lambda *w: int(conn.execute(select(func.count()).select_from(service_requests).where(*w)).scalar())  # noqa: E731
-    m_local = median_days(conn, period, [here]).get((), (None, 0))
-    m_city = median_days(conn, period).get((), (None, 0))
-    target = within_target(conn, period, [here]).get((), (None, 0))
     bucket_days, trend = trend_counts(conn, period, [here])
     return Brief(
         code=code, name=name, period_label=period_label, period=period, timezone=tz,
@@ -118,19 +117,22 @@ def build_brief(conn: Connection, as_of: datetime, tz: str, code: str, days: int
         open_backlog=count(here, SR.status == "open"), overdue=count(here, overdue),
         top_types=_top_types(conn, [here, period.contains(SR.requested_datetime)]),
         oldest_open=_oldest_open(conn, as_of, tz, here, overdue),
-        median_local=Measure(*m_local), median_city=Measure(*m_city), within_local=Measure(*target),
+        median_local=days_to_close(conn, period, [here]).get((), NO_DATA),
+        median_city=days_to_close(conn, period).get((), NO_DATA),
+        within_local=share_within_target(conn, period, [here]).get((), NO_DATA),
         weekly=[(local_date(start, tz), n) for start, n in trend], bucket_days=bucket_days,
         caveats=[DEFINITIONS["closed"], DEFINITIONS["median"], DEFINITIONS["backlog"],
-                 "n is the number of requests a median or share is computed from; "
-                 "n < 20 is a small sample."],
+                 "n is the number of requests a median or share is computed from: those "
+                 "received in the period and marked closed. The period's requests still open "
+                 "are counted beside it and left out. n < 20 is a small sample."],
     )
 
 
 def brief_rows(conn: Connection, period: Period, code: str) -> list[dict]:
-    """The rows behind the brief (all published columns), oldest request first."""
+    """The rows behind the brief (all published columns), oldest request first: the
+    neighborhood's requests received in ``period`` or open at data_through."""
     query = select(service_requests).where(
         SR.neighborhood_code == code,
-        or_(period.contains(SR.requested_datetime), period.contains(SR.closed_datetime),
-            SR.status == "open"),
+        or_(period.contains(SR.requested_datetime), SR.status == "open"),
     ).order_by(SR.requested_datetime, SR.service_request_id)
     return [dict(r) for r in conn.execute(query).mappings()]

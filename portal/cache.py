@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from portal import brief as brief_mod
-from portal import db, metrics, package, performance, queries
+from portal import db, maps, metrics, package, performance, queries
 from portal.filters import Filters
 
 ENTRIES = 64
@@ -85,8 +85,12 @@ def service_types(url: str, version: str) -> list[dict]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def neighborhoods(url: str, version: str, with_geometry: bool = False) -> list[dict]:
+    """Neighborhoods by name; ``geometry`` is for drawing (simplified: ``maps.display_geometry``)."""
     with connect(url) as conn:
-        return queries.list_neighborhoods(conn, with_geometry)
+        rows = queries.list_neighborhoods(conn, with_geometry)
+    for row in rows if with_geometry else []:
+        row["geometry"] = maps.display_geometry(row["geometry"])
+    return rows
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

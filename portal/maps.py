@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterable
 
 import pydeck as pdk
+from shapely.geometry import mapping, shape
 
 from portal.text import plain
 from portal.timefmt import format_local
@@ -25,6 +26,8 @@ NO_DATA = "#D9D9D9"
 POINT_COLORS = {"open": "#0072B2", "overdue": "#D55E00", "closed": "#999999"}
 TOOLTIP = {"text": "{tip}", "style": {"fontSize": "0.85rem", "maxWidth": "18rem"}}
 POINT_LIMIT = 2000
+DISPLAY_TOLERANCE = 1e-4  # degrees, about 10 m: invisible at city or neighborhood zoom
+DISPLAY_DECIMALS = 5  # about 1 m
 
 
 def rgba(hex_color: str, alpha: int = 255) -> list[int]:
@@ -67,6 +70,24 @@ def legend(edges: list[float], decimals: int = 0) -> list[tuple[str, str]]:
         items = [(colors[i], f"{_fmt(edges[i], decimals)} – {_fmt(edges[i + 1], decimals)}")
                  for i in range(len(edges) - 1)]
     return items + [(NO_DATA, "no data")]
+
+
+def _rounded(coords) -> list:
+    if coords and isinstance(coords[0], (int, float)):
+        return [round(float(c), DISPLAY_DECIMALS) for c in coords]
+    return [_rounded(part) for part in coords]
+
+
+def display_geometry(geometry: dict | None, tolerance: float = DISPLAY_TOLERANCE) -> dict | None:
+    """A lighter copy of a GeoJSON geometry, for drawing only: simplified (topology kept) and
+    rounded. New York City's community districts go from 83,000 vertices to 11,000, so a map
+    page sends a few hundred kilobytes to the phone instead of megabytes."""
+    if not geometry:
+        return geometry
+    simple = shape(geometry).simplify(tolerance, preserve_topology=True)
+    if simple.is_empty:
+        return geometry
+    return {"type": simple.geom_type, "coordinates": _rounded(mapping(simple)["coordinates"])}
 
 
 def choropleth(neighborhoods: list[dict], values: dict[str, tuple[float | None, int]],

@@ -2,17 +2,29 @@
 
 Definitions (shown on the pages too, see ``DEFINITIONS``):
 
-* **Data current through** is ``releases.data_through``: the latest time in the data, never the
-  wall clock. All ages and "overdue" are measured at that instant (``as_of``).
-* **Latest period**: the 30 days ending at data_through, i.e. ``(as_of - 30 days, as_of]``.
-* **New requests**: requests whose ``requested_datetime`` falls in the period.
-* **Open backlog**: all requests with status 'open', whenever they were requested.
-* **Median days to close**: median of ``days_to_close`` over requests whose
-  ``closed_datetime`` falls in the period (rows without days_to_close are left out). With an even
-  count it is the average of the two middle values. "Closed" only means *marked* closed.
-* **Share within target**: among requests closed in the period whose type has ``target_days``,
-  the share with ``days_to_close <= target_days``.
-* **p90 days to close**: the nearest-rank 90th percentile, the value at rank ``ceil(0.9 n)``.
+* **Data current through** is ``releases.data_through``: the latest update or close time in the
+  data, never the wall clock. The backlog, its age and "overdue" are measured at that instant
+  (``as_of``).
+* **Latest period** ("the latest 30 days of requests"): the 30 days ending at the latest
+  ``requested_datetime`` in the release, i.e. ``(last request - 30 days, last request]``. A
+  release's data often runs on after its last request (late updates and closures); ending the
+  period at the last request keeps it full of requests on any extract. The longer periods of the
+  Neighborhood and Performance pages end there too; "Whole release" is every request.
+* **New requests**: requests whose ``requested_datetime`` falls in the period (the period's
+  *cohort*).
+* **Open backlog**: all requests with status 'open' at data_through, whenever they were requested.
+* **Median days to close**: median of ``days_to_close`` over the cohort's requests that are
+  marked closed (status 'closed' with a ``days_to_close``). With an even count it is the average
+  of the two middle values. "Closed" only means *marked* closed. The cohort's requests still
+  open at data_through, and those marked closed without a usable close date, are not counted;
+  every median is shown with its n and with how many were left out ("n = 4,417 closed; 580
+  still open, not counted"). While many are still open, the median understates the time to
+  close.
+* **Share within target**: among the cohort's requests marked closed whose type has
+  ``target_days``, the share with ``days_to_close <= target_days`` (n and the left-out counts
+  are over types with a target).
+* **p90 days to close**: over the same requests as the median, the nearest-rank 90th percentile,
+  the value at rank ``ceil(0.9 n)``.
 * **Overdue**: open and (``expected_datetime`` < data_through, or, when the type has a target,
   ``requested_datetime + target_days`` < data_through).
 * **Backlog age**: median age at data_through of the open requests, in days.
@@ -26,7 +38,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 
-from portal.queries import SR, overdue_clause, service_targets
+from portal.queries import SR, overdue_clause, requested_span, service_targets
 from portal.sqlstats import median_by, nearest_rank_by
 from portal.tables import service_requests, service_types
 from portal.timefmt import days_between
@@ -36,13 +48,19 @@ SMALL_SAMPLE = 20
 P90 = 90
 
 DEFINITIONS = {
+    "period": f"The latest {PERIOD_DAYS} days of requests: the {PERIOD_DAYS} days ending at the "
+              "last request received in this release (its data may run on later, with updates "
+              "and closures).",
     "new": "Requests received in the period.",
     "backlog": "All requests still open at the data's end, whenever they were received.",
-    "median": "Median days from request to being marked closed, over requests marked closed in "
-              "the period (average of the two middle values when n is even).",
-    "target": "Share of requests marked closed in the period within their type's target days "
-              "(types without a target are left out).",
-    "p90": "90th percentile by nearest rank: the value at rank ceil(0.9 × n).",
+    "median": "Median days from request to being marked closed, over the requests received in "
+              "the period that are marked closed (average of the two middle values when n is "
+              "even). Requests still open at the data's end are not counted, so while many are "
+              "open the median understates the time to close: n says how many were left out.",
+    "target": "Share of the requests received in the period and marked closed that closed "
+              "within their type's target days (types without a target are left out).",
+    "p90": "90th percentile by nearest rank: the value at rank ceil(0.9 × n), over the same "
+           "requests as the median.",
     "overdue": "Open and past the city's expected date, or older than the type's target days.",
     "backlog_age": "Median age of the open requests at the data's end, in days.",
     "closed": "'Closed' only means the agency marked the request closed, not that the problem "
@@ -56,14 +74,30 @@ TARGET = service_types.c.target_days
 
 @dataclass(frozen=True)
 class Measure:
-    """A median or share with its sample size."""
+    """A median or share with its sample size n and the requests it leaves out: those of the
+    period still open at data_through, and those marked closed without a usable close date."""
 
     value: float | None
     n: int
+    still_open: int = 0
+    undated: int = 0
 
     @property
     def small(self) -> bool:
         return self.n < SMALL_SAMPLE
+
+
+NO_DATA = Measure(None, 0)
+
+
+def n_text(m: Measure, small_note: str = "") -> str:
+    """``n = 4,417 closed; 580 still open, not counted`` (plain text); ``small_note`` is added
+    after the n when the sample is small."""
+    text = f"n = {m.n:,} closed{small_note if m.small else ''}"
+    left = [f"{m.still_open:,} still open"] if m.still_open else []
+    if m.undated:
+        left.append(f"{m.undated:,} closed without a usable close date")
+    return text + (f"; {' and '.join(left)}, not counted" if left else "")
 
 
 @dataclass(frozen=True)
@@ -72,12 +106,22 @@ class Period:
     end: datetime  # inclusive, naive UTC
 
     @classmethod
-    def ending(cls, as_of: datetime, days: int | None = PERIOD_DAYS) -> "Period":
-        """The ``days`` days ending at ``as_of``; ``None`` means everything up to ``as_of``."""
-        return cls(as_of - timedelta(days=days) if days else datetime(1900, 1, 1), as_of)
+    def ending(cls, end: datetime, days: int | None = PERIOD_DAYS) -> "Period":
+        """The ``days`` days ending at ``end``; ``None`` means everything up to ``end``."""
+        return cls(end - timedelta(days=days) if days else datetime(1900, 1, 1), end)
 
     def contains(self, column):
         return and_(column > self.start, column <= self.end)
+
+
+def latest_period(conn: Connection, as_of: datetime, days: int | None = PERIOD_DAYS) -> Period:
+    """The ``days`` days ending at the release's last ``requested_datetime``; ``None``: every
+    request of the release. ``as_of`` (data_through) is only the end of an empty release."""
+    first, last = requested_span(conn)
+    end = last or as_of
+    if days:
+        return Period.ending(end, days)
+    return Period((first or end) - timedelta(seconds=1), end)
 
 
 @dataclass(frozen=True)
@@ -90,29 +134,30 @@ class Headline:
     within_target: Measure
 
 
-def _one(result: dict, key=()) -> Measure:
-    value, n = result.get(key, (None, 0))
-    return Measure(value, n)
+def _cohort(period: Period, where, *more) -> list:
+    """Requests received in ``period`` (and matching ``where`` and ``more``)."""
+    return [period.contains(SR.requested_datetime), *more, *where]
 
 
 def median_days(conn: Connection, period: Period, where=(), groups=None) -> dict:
-    """``{key: (median days_to_close, n)}`` over requests closed in ``period``."""
+    """``{key: (median days_to_close, n)}`` over requests received in ``period`` and marked closed."""
     return median_by(conn, SR.days_to_close, from_=WITH_TYPES, groups=groups,
-                     where=[period.contains(SR.closed_datetime), *where])
+                     where=_cohort(period, where, SR.status == "closed"))
 
 
 def p90_days(conn: Connection, period: Period, where=(), groups=None) -> dict:
     return nearest_rank_by(conn, SR.days_to_close, P90, from_=WITH_TYPES, groups=groups,
-                           where=[period.contains(SR.closed_datetime), *where])
+                           where=_cohort(period, where, SR.status == "closed"))
 
 
 def within_target(conn: Connection, period: Period, where=(), groups=None) -> dict:
-    """``{key: (share within target, n)}`` over requests closed in ``period`` with a target."""
+    """``{key: (share within target, n)}`` over requests received in ``period``, marked closed,
+    whose type has a target."""
     groups = groups or {}
     hit = case((SR.days_to_close <= TARGET, 1), else_=0)
     inner = select(*[e.label(k) for k, e in groups.items()], hit.label("hit")).select_from(
-        WITH_TYPES).where(period.contains(SR.closed_datetime), TARGET.is_not(None),
-                          SR.days_to_close.is_not(None), *where).subquery("closed")
+        WITH_TYPES).where(*_cohort(period, where, SR.status == "closed", TARGET.is_not(None),
+                                   SR.days_to_close.is_not(None))).subquery("closed")
     keys = [inner.c[k] for k in groups]
     query = select(*keys, func.count(), func.sum(inner.c.hit))
     if keys:  # grouped in an outer query: PostgreSQL and bound parameters in GROUP BY
@@ -123,6 +168,40 @@ def within_target(conn: Connection, period: Period, where=(), groups=None) -> di
         if n:
             out[key] = (int(hits) / n, n)
     return out
+
+
+def left_out(conn: Connection, period: Period, where=(), groups=None, targeted: bool = False) -> dict:
+    """``{key: (still open, closed without days_to_close)}`` among the requests received in
+    ``period`` (only types with a target when ``targeted``): what a median or share leaves out."""
+    groups = groups or {}
+    still = case((SR.status == "open", 1), else_=0)
+    undated = case((and_(SR.status == "closed", SR.days_to_close.is_(None)), 1), else_=0)
+    more = [TARGET.is_not(None)] if targeted else []
+    inner = select(*[e.label(k) for k, e in groups.items()], still.label("still"),
+                   undated.label("undated")).select_from(WITH_TYPES).where(
+        *_cohort(period, where, *more)).subquery("cohort")
+    keys = [inner.c[k] for k in groups]
+    query = select(*keys, func.count(), func.sum(inner.c.still), func.sum(inner.c.undated))
+    if keys:
+        query = query.group_by(*keys)
+    return {tuple(row[: len(keys)]): (int(row[-2]), int(row[-1]))
+            for row in conn.execute(query) if row[-3]}
+
+
+def _measures(found: dict, skipped: dict) -> dict:
+    return {key: Measure(*found.get(key, (None, 0)), *skipped.get(key, (0, 0)))
+            for key in {*found, *skipped}}
+
+
+def days_to_close(conn: Connection, period: Period, where=(), groups=None) -> dict[tuple, Measure]:
+    """``{key: Measure}``: the median days to close with n and what it leaves out."""
+    return _measures(median_days(conn, period, where, groups), left_out(conn, period, where, groups))
+
+
+def share_within_target(conn: Connection, period: Period, where=(), groups=None) -> dict[tuple, Measure]:
+    """``{key: Measure}``: the share within target with n and what it leaves out."""
+    return _measures(within_target(conn, period, where, groups),
+                     left_out(conn, period, where, groups, targeted=True))
 
 
 def backlog_age(conn: Connection, as_of: datetime, where=(), groups=None) -> dict:
@@ -138,16 +217,17 @@ def _count(conn: Connection, *where) -> int:
 
 
 def headline(conn: Connection, as_of: datetime, where=()) -> Headline:
-    """The headline numbers for the latest period (optionally restricted by ``where``)."""
-    period = Period.ending(as_of)
+    """The headline numbers: the latest period's cohort, and the backlog at ``as_of``
+    (data_through); optionally restricted by ``where``."""
+    period = latest_period(conn, as_of)
     overdue = overdue_clause(as_of, service_targets(conn))
     return Headline(
         period=period,
-        new_requests=_count(conn, period.contains(SR.requested_datetime), *where),
+        new_requests=_count(conn, *_cohort(period, where)),
         open_backlog=_count(conn, SR.status == "open", *where),
         overdue=_count(conn, overdue, *where),
-        median_days=_one(median_days(conn, period, where)),
-        within_target=_one(within_target(conn, period, where)),
+        median_days=days_to_close(conn, period, where).get((), NO_DATA),
+        within_target=share_within_target(conn, period, where).get((), NO_DATA),
     )
 
 
@@ -160,7 +240,7 @@ def typical_days(conn: Connection, service_code: str, neighborhood_code: str | N
     everything = Period(datetime(1900, 1, 1), datetime(9999, 1, 1))
     same_type = [SR.service_code == service_code]
     if neighborhood_code:
-        local = _one(median_days(conn, everything, [*same_type, SR.neighborhood_code == neighborhood_code]))
-        if local.n:
-            return local, "neighborhood"
-    return _one(median_days(conn, everything, same_type)), "citywide"
+        local = days_to_close(conn, everything, [*same_type, SR.neighborhood_code == neighborhood_code])
+        if local.get((), NO_DATA).n:
+            return local[()], "neighborhood"
+    return days_to_close(conn, everything, same_type).get((), NO_DATA), "citywide"

@@ -8,14 +8,14 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from portal.metrics import (
-    SMALL_SAMPLE, WITH_TYPES, Period, backlog_age, median_days, p90_days, within_target,
+    SMALL_SAMPLE, WITH_TYPES, Period, backlog_age, left_out, median_days, p90_days, within_target,
 )
 from portal.queries import SR
 from portal.tables import service_types
 
 GROUPINGS = {"agency": "Agency", "service": "Request type"}
 COLUMNS = [
-    "group", "requests", "closed_n", "median_days", "p90_days", "within_target",
+    "group", "requests", "closed_n", "still_open", "median_days", "p90_days", "within_target",
     "target_n", "open_backlog", "backlog_median_age_days", "small_sample",
 ]
 
@@ -36,12 +36,14 @@ def _counts(conn: Connection, groups: dict, *where) -> dict:
 
 
 def performance_table(conn: Connection, as_of: datetime, period: Period, by: str) -> pd.DataFrame:
-    """One row per agency or request type: volume in the period, median and p90 days to close
-    and share within target over requests closed in the period, the open backlog and its
-    median age at ``as_of``. ``small_sample`` marks closed_n < 20."""
+    """One row per agency or request type: the requests received in the period, how many of
+    them are marked closed (closed_n, with a days_to_close) and still open at ``as_of``; median
+    and p90 days to close and share within target over those marked closed; the open backlog and
+    its median age at ``as_of``. ``small_sample`` marks closed_n < 20."""
     groups = _grouping(by)
     parts = {
         "requests": _counts(conn, groups, period.contains(SR.requested_datetime)),
+        "left_out": left_out(conn, period, groups=groups),
         "open_backlog": _counts(conn, groups, SR.status == "open"),
         "median": median_days(conn, period, groups=groups),
         "p90": p90_days(conn, period, groups=groups),
@@ -55,6 +57,7 @@ def performance_table(conn: Connection, as_of: datetime, period: Period, by: str
         share, target_n = parts["target"].get(key, (None, 0))
         rows.append({
             "group": key[0], "requests": parts["requests"].get(key, 0), "closed_n": closed_n,
+            "still_open": parts["left_out"].get(key, (0, 0))[0],
             "median_days": med, "p90_days": parts["p90"].get(key, (None, 0))[0],
             "within_target": share, "target_n": target_n,
             "open_backlog": parts["open_backlog"].get(key, 0),

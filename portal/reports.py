@@ -7,6 +7,7 @@ because matplotlib would read ``$...$`` as mathtext). Nothing here touches the n
 from __future__ import annotations
 
 import io
+import textwrap
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -21,7 +22,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from portal.brief import Brief
-from portal.metrics import Measure
+from portal.metrics import Measure, n_text
 from portal.text import plain
 from portal.timefmt import format_local
 
@@ -52,18 +53,17 @@ def _fonts() -> tuple[str, str]:
 
 
 def measure_text(m: Measure, unit: str = "days", share: bool = False) -> str:
-    """``6.0 days (n = 7, small sample)`` / ``50% (n = 6)`` / ``no data (n = 0)``."""
-    if m.value is None:
-        return "no data (n = 0)"
-    shown = f"{m.value:.0%}" if share else f"{m.value:.1f} {unit}"
-    return f"{shown} (n = {m.n}{', small sample' if m.small else ''})"
+    """``6.0 days (n = 7 closed, small sample; 2 still open, not counted)`` / ``50% (n = 20
+    closed)`` / ``no data (n = 0 closed; 1 still open, not counted)``."""
+    shown = "no data" if m.value is None else f"{m.value:.0%}" if share else f"{m.value:.1f} {unit}"
+    return f"{shown} ({n_text(m, ', small sample' if m.value is not None else '')})"
 
 
 def key_numbers(brief: Brief) -> list[tuple[str, str]]:
     """The brief's numbers as (label, text), each with its n where it has one."""
     return [
         ("New requests in the period", f"{brief.new_requests:,}"),
-        ("Open now (backlog)", f"{brief.open_backlog:,}"),
+        ("Open at the data's end (backlog)", f"{brief.open_backlog:,}"),
         ("Open and overdue", f"{brief.overdue:,}"),
         ("Median days to close, here", measure_text(brief.median_local)),
         ("Median days to close, citywide", measure_text(brief.median_city)),
@@ -74,11 +74,11 @@ def key_numbers(brief: Brief) -> list[tuple[str, str]]:
 def period_text(brief: Brief) -> str:
     start = format_local(brief.period.start, brief.timezone, with_time=False)
     end = format_local(brief.period.end, brief.timezone)
-    return f"{brief.period_label}: {start} to {end}"
+    return f"{brief.period_label}: requests received {start} to {end}"
 
 
-def _table(rows: list[list], styles, widths, font: str) -> Table:
-    cells = [[Paragraph(pdf_text(c, 90), styles) for c in row] for row in rows]
+def _table(rows: list[list], styles, widths, font: str, limit: int = 90) -> Table:
+    cells = [[Paragraph(pdf_text(c, limit), styles) for c in row] for row in rows]
     table = Table(cells, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle([
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8E8E8")),
@@ -104,7 +104,7 @@ def brief_pdf(brief: Brief, *, title: str, version: str, license_name: str | Non
         Paragraph(pdf_text(period_text(brief)), body),
         Spacer(1, 6),
         _table([["Measure", "Value"], *[list(r) for r in key_numbers(brief)]], body,
-               [2.8 * inch, 3.9 * inch], regular),
+               [2.8 * inch, 3.9 * inch], regular, limit=200),
         Paragraph("Top request types in the period", sheet["Heading3"]),
         _table([["Request type", "Requests"], *[[t, f"{n:,}"] for t, n in brief.top_types]]
                or [["(none)", "0"]], small, [5.2 * inch, 1.5 * inch], regular),
@@ -168,9 +168,12 @@ def brief_png(brief: Brief, *, version: str, is_demo: bool, size: str = "wide") 
     wide = width > height
     head = f"{'DEMO DATA · ' if is_demo else ''}{mpl_text(brief.name, 60)}: 311 requests"
     fig.suptitle(head, x=0.02, ha="left", fontsize=18, fontweight="bold")
-    lines = [f"{label}: {mpl_text(text)}" for label, text in key_numbers(brief)]
-    fig.text(0.02, 0.88, mpl_text(period_text(brief)), fontsize=12, va="top")
-    fig.text(0.02, 0.80, "\n".join(lines), fontsize=12 if wide else 13, va="top", linespacing=1.7)
+    # each number with its n and what it leaves out, wrapped to the text column
+    lines = [line for label, text in key_numbers(brief) for line in textwrap.wrap(
+        f"{label}: {mpl_text(text)}", 66 if wide else 92, subsequent_indent="    ")]
+    fig.text(0.02, 0.88 if wide else 0.90, mpl_text(period_text(brief)), fontsize=12, va="top")
+    fig.text(0.02, 0.80 if wide else 0.85, "\n".join(lines), fontsize=12 if wide else 13, va="top",
+             linespacing=1.7 if wide else 1.5)
     trend = fig.add_axes([0.55, 0.52, 0.42, 0.33] if wide else [0.1, 0.38, 0.85, 0.18])
     _plot_weekly(trend, brief)
     trend.set_title(trend_label(brief), fontsize=10, loc="left")

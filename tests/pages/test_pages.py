@@ -27,7 +27,7 @@ def _metrics(at) -> dict[str, str]:
 def test_page_renders_with_attribution(run_page, sample, page):
     at = run_page(sample.url, page)
     assert not at.exception, at.exception
-    footer = at.caption[-1].value
+    footer = at.markdown[-1].value  # the attribution, last on every page
     assert "CC0" in footer or "Creative Commons" in footer
     assert "Test City 311 export" in footer
     assert "2024\\.04\\.01\\-test" in footer  # the release version, Markdown-escaped
@@ -56,11 +56,15 @@ def test_page_without_release_explains(run_page, tmp_path, page):
 def test_home_headline_exact(run_page, sample):
     at = run_page(sample.url, "home")
     assert _metrics(at) == {"New requests": "11", "Open backlog": "6",
-                            "Median days to close": "6.0 days", "Closed within target": "50%"}
+                            "Median days to close": "5.0 days", "Closed within target": "60%"}
     text = _texts(at)
     assert "3 of them overdue" in text
-    assert "n = 7 · :orange-badge[small sample (n < 20)]" in text
-    assert "n = 6 · :orange-badge" in text
+    assert ("n = 6 closed; 4 still open and 1 closed without a usable close date, not counted"
+            " · :orange-badge[small sample (n < 20)]") in text
+    assert "n = 5 closed; 3 still open, not counted · :orange-badge" in text
+    # the latest 30 days of requests end at the last request (SR-13), not at data_through
+    assert ("Requests received 2024\\-03\\-01 05\\:00 MST to 2024\\-03\\-31 06\\:00 MDT, the 30 "
+            "days ending at the last request") in text
     assert "2024\\-03\\-31 18\\:00 MDT" in text  # data current through, in the city's zone
     assert "release **2024\\.04\\.01\\-test**" in text
 
@@ -89,6 +93,22 @@ def test_track_closed_request(run_page, sample):
     at = run_page(sample.url, "track", id="SR-4")
     assert _metrics(at) == {"Status": "Marked closed", "Days to close": "12.0"}
     assert "City's wording: Cancelled" in _texts(at)
+    assert "not published" not in _texts(at)
+
+
+def test_track_explains_a_nulled_close_date_and_no_point(run_page, sample):
+    at = run_page(sample.url, "track", id="SR-15")  # closed_before_requested;missing_coordinates
+    assert _metrics(at) == {"Status": "Marked closed", "Days to close": "—"}
+    text = _texts(at)
+    assert "- **Marked closed:** —" in text
+    assert (":material/info: The city's close date for this request \\(before it was received\\) "
+            "was not published, so there is no time to close\\.") in text
+    assert "no point on the map\\." in text
+
+
+def test_track_sensitive_type_note(run_page, sample):
+    text = _texts(run_page(sample.url, "track", id="SR-13"))
+    assert "its location is shown only as its neighborhood" in text
 
 
 @pytest.mark.parametrize("raw, shown", [
@@ -133,8 +153,12 @@ def test_neighborhood_brief_numbers_and_downloads(run_page, sample):
     assert not at.exception
     assert _metrics(at) == {
         "New requests": "4", "Open backlog": "2", "Overdue": "0",
-        "Median days to close, here": "10.0 days", "Median days to close, citywide": "6.0 days",
+        "Median days to close, here": "10.0 days", "Median days to close, citywide": "5.0 days",
         "Closed within target, here": "0%"}
+    text = _texts(at)
+    assert "n = 2 closed; 2 still open, not counted" in text  # SR-3, SR-4; SR-10, SR-12
+    assert "n = 2 closed; 1 still open, not counted" in text  # within target: SR-10 has one
+    assert "Last 30 days\\: requests received 2024\\-03\\-01 to 2024\\-03\\-31 06\\:00 MDT" in text
     labels = [b.label for b in at.download_button]
     assert any("PDF" in label for label in labels)
     assert sum("PNG" in label for label in labels) == 2
@@ -146,7 +170,8 @@ def test_performance_table(run_page, sample):
     assert not at.exception
     frame = at.dataframe[0].value
     row = frame.set_index("group").loc["Pothole"]
-    assert (row["requests"], row["closed_n"], row["median_days"], row["p90_days"]) == (5, 3, 4.0, 8.0)
+    assert (row["requests"], row["closed_n"], row["still_open"], row["median_days"], row["p90_days"]) == (
+        5, 3, 2, 4.0, 8.0)
     assert row["small_sample"]
 
 
@@ -171,4 +196,4 @@ def test_legacy_pages_folder_mode_is_left_for_the_app_frame(monkeypatch, demo_sa
     at.switch_page("pages/data.py").run()
     assert not at.exception
     assert any("DEMO DATA" in w.value for w in at.warning)
-    assert "License:" in at.caption[-1].value
+    assert "License:" in at.markdown[-1].value

@@ -1,28 +1,31 @@
 """A tiny hand-written release, small enough that every expected number is computed by hand.
 
 Demo-like city in America/Denver. data_through = 2024-03-31T18:00:00-06:00 = T = 2024-04-01 00:00
-UTC (naive in the tables). The latest period is (T - 30 days, T].
+UTC (naive in the tables). The last request is SR-13 at L = T - 0.5 days, so the latest period
+is (L - 30 days, L] = (T-30.5, T-0.5]; its cohort is the requests received in it.
 
     id     type      nbhd  status  requested  days_to_close  note
-    SR-1   pothole   N1    closed  T-20       2              closed in period, within target 5
+    SR-1   pothole   N1    closed  T-20       2              in the cohort, within target 5
     SR-2   pothole   N1    closed  T-10       4              within
     SR-3   pothole   N2    closed  T-25       8              over target
     SR-4   graffiti  N2    closed  T-15       12             over target 10 ("Cancelled")
     SR-5   graffiti  N3    closed  T-12       6              within
     SR-6   noise     N3    closed  T-5        1              no target
-    SR-7   pothole   N1    closed  T-60       3              closed before the period
-    SR-8   graffiti  N1    closed  T-45       20             requested before, closed in period
+    SR-7   pothole   N1    closed  T-60       3              received and closed before the period
+    SR-8   graffiti  N1    closed  T-45       20             received before the period, closed in it: not in the cohort
     SR-9   pothole   N1    open    T-8        -              overdue (target 5)
     SR-10  pothole   N2    open    T-2        -
     SR-11  noise     N3    open    T-40       -              overdue: expected T-1
     SR-12  noise     N2    open    T-3        -              expected T+2
-    SR-13  welfare   N3    open    T-0.5      -              sensitive, target 1, not yet overdue
+    SR-13  welfare   N3    open    T-0.5      -              sensitive, target 1, not yet overdue; the last request
     SR-14  graffiti  N1    open    T-100      -              overdue
     SR-15  noise     -     closed  T-7        (none)         impossible close date, no location
 
-By hand: new requests 11; open backlog 6; overdue 3 (SR-9, SR-11, SR-14); closed in period with
-days 1,2,4,6,8,12,20 -> median 6, n 7, p90 (rank 7) 20; within target 3 of 6 = 0.5;
-backlog ages 0.5,2,3,8,40,100 -> median 5.5; N2 closed in period 8,12 -> median 10.
+By hand: new requests (the cohort) 11: SR-1..6, 9, 10, 12, 13, 15; open backlog 6; overdue 3
+(SR-9, SR-11, SR-14). The cohort's marked closed with days 1,2,4,6,8,12 -> median 5, n 6, p90
+(rank 6) 12; left out: 4 still open (SR-9, 10, 12, 13) and 1 closed without a close date (SR-15).
+Within target: 3 of 5 = 0.6 (SR-1, 2, 5 of SR-1..5); left out 3 still open with a target (SR-9,
+10, 13). Backlog ages 0.5,2,3,8,40,100 -> median 5.5; N2's cohort closed 8,12 -> median 10.
 """
 from __future__ import annotations
 
@@ -73,7 +76,7 @@ REQUESTS = [  # id, type, nbhd, status, days before T requested, days_to_close, 
      {"location_precision": "neighborhood_random", "redaction_reason": "sensitive_type"}),
     ("SR-14", "graffiti", "N1", "open", 100, None, {}),
     ("SR-15", "noise", None, "closed", 7, None,
-     {"quality_flags": "closed_before_requested", "location_precision": "none"}),
+     {"quality_flags": "closed_before_requested;missing_coordinates", "location_precision": "none"}),
 ]
 
 
@@ -180,7 +183,8 @@ def build_release_db(directory: Path, *, is_demo: bool = False, specs=REQUESTS,
         conn.execute(insert(neighborhoods), [
             {"neighborhood_code": c, "name": n, "centroid_lat": 39.755, "centroid_long": w + 0.005,
              "geometry_geojson": json.dumps(_square(w))} for c, n, w in NEIGHBORHOODS])
-        conn.execute(insert(service_requests), rows)
+        if rows:  # an empty release is allowed (specs=[])
+            conn.execute(insert(service_requests), rows)
         if with_release:
             conn.execute(insert(releases), {
                 "version": VERSION, "package_name": package["name"], "title": package["title"],

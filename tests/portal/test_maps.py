@@ -77,3 +77,16 @@ def test_view_for_fits_the_geometries():
     assert (view.latitude, view.longitude) == (0.5, 0.5)
     assert 8.4 < view.zoom < 8.6  # 1 degree across 512 px: log2(360) ≈ 8.49
     assert maps.view_for([[-105.0, 39.75]]).zoom == 16.0  # a single point: closest zoom
+
+
+def test_display_geometry_drops_invisible_detail_and_rounds():
+    # a square with a 1 m wiggle on one side and 9-decimal coordinates
+    ring = [[0.0, 0.0], [0.0005, 0.000001], [0.001, 0.0], [0.001, 0.001], [0.0, 0.001], [0.0, 0.0]]
+    ring = [[x + 0.123456789, y + 0.987654321] for x, y in ring]
+    shown = maps.display_geometry({"type": "Polygon", "coordinates": [ring]})
+    assert shown == {"type": "Polygon", "coordinates": [[
+        [0.12346, 0.98765], [0.12446, 0.98765], [0.12446, 0.98865], [0.12346, 0.98865], [0.12346, 0.98765]]]}
+    far = [[x + 1, y] for x, y in ring]
+    multi = maps.display_geometry({"type": "MultiPolygon", "coordinates": [[ring], [far]]})
+    assert multi["type"] == "MultiPolygon" and [len(p[0]) for p in multi["coordinates"]] == [5, 5]
+    assert maps.display_geometry(None) is None

@@ -5,7 +5,6 @@ import pytest
 from sqlalchemy import create_engine
 
 from portal import brief, db, metrics
-from portal.metrics import Period
 from portal.performance import performance_table
 from sample_release import T, TZ, build_release_db
 
@@ -21,8 +20,10 @@ def _numbers(url: str):
     try:
         with engine.connect() as conn:
             return (metrics.headline(conn, T),
-                    _records(performance_table(conn, T, Period.ending(T), "service")),
+                    _records(performance_table(conn, T, metrics.latest_period(conn, T), "service")),
+                    metrics.typical_days(conn, "noise", None),
                     brief.build_brief(conn, T, TZ, "N1", None, "all"),
+                    brief.build_brief(conn, T, TZ, "N1", 30, "30"),
                     db.load_release(engine, db.current_version(engine)).version)
     finally:
         engine.dispose()
@@ -32,4 +33,5 @@ def test_postgres_matches_sqlite(pg_url, sample, tmp_path):
     build_release_db(tmp_path, url=pg_url)
     on_pg, on_sqlite = _numbers(pg_url), _numbers(sample.url)
     assert on_pg == on_sqlite
-    assert on_pg[0].median_days == metrics.Measure(6.0, 7)
+    assert on_pg[0].median_days == metrics.Measure(5.0, 6, still_open=4, undated=1)
+    assert on_pg[4].median_city == on_pg[0].median_days

@@ -6,13 +6,13 @@ import io
 import re
 import shutil
 import subprocess
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from PIL import Image
 
 from portal import brief, export, reports
-from portal.metrics import Measure
+from portal.metrics import Measure, Period
 from sample_release import T, TZ
 
 
@@ -22,14 +22,18 @@ def n1(conn):
 
 
 def test_brief_numbers_exact(n1):
+    # the period ends at the last request (SR-13, T-0.5); N1's cohort is SR-1, SR-2, SR-9
+    assert n1.period == Period(T - timedelta(days=30.5), T - timedelta(days=0.5))
     assert (n1.name, n1.new_requests, n1.open_backlog, n1.overdue) == ("Northside", 3, 2, 2)
     assert n1.top_types == [("Pothole", 3)]
     assert [o["id"] for o in n1.oldest_open] == ["SR-14", "SR-9"]
     assert n1.oldest_open[0] == {"id": "SR-14", "type": "Graffiti", "status": "In Progress",
                                  "requested": "2023-12-22", "age_days": 100.0, "overdue": True}
-    assert (n1.median_local, n1.median_city) == (Measure(4.0, 3), Measure(6.0, 7))
-    assert n1.within_local == Measure(2 / 3, 3)
-    # 5 full weeks ending at T; local start dates in Denver
+    # SR-1 2, SR-2 4 (SR-8, received before the period and closed in it, is not counted)
+    assert n1.median_local == Measure(3.0, 2, still_open=1)
+    assert n1.median_city == Measure(5.0, 6, still_open=4, undated=1)
+    assert n1.within_local == Measure(1.0, 2, still_open=1)
+    # 5 full weeks ending at the last request; local start dates in Denver
     assert n1.weekly == [(date(2024, 2, 25), 0), (date(2024, 3, 3), 0), (date(2024, 3, 10), 1),
                          (date(2024, 3, 17), 2), (date(2024, 3, 24), 0)]
 
@@ -38,9 +42,9 @@ def test_brief_unknown_neighborhood(conn):
     assert brief.build_brief(conn, T, TZ, "N9", 30, "x") is None
 
 
-def test_brief_rows_are_requested_closed_in_period_or_open(conn, n1):
+def test_brief_rows_are_received_in_the_period_or_open(conn, n1):
     rows = brief.brief_rows(conn, n1.period, "N1")
-    assert [r["service_request_id"] for r in rows] == ["SR-14", "SR-8", "SR-1", "SR-2", "SR-9"]
+    assert [r["service_request_id"] for r in rows] == ["SR-14", "SR-1", "SR-2", "SR-9"]
 
 
 def _pdf_text(pdf: bytes, tmp_path) -> str:
@@ -62,6 +66,7 @@ def test_pdf_one_or_two_pages_with_the_name(conn, code, tmp_path):
     text = _pdf_text(pdf, tmp_path)
     assert b.name in text  # "Hill & <Dale>" arrives as text, not as markup
     assert "DEMO DATA" in text and "n = " in text and "marked closed" in text
+    assert "requests received" in text and "still open" in text and "not counted)" in text  # not cut
 
 
 def test_pdf_survives_markup_in_data(n1):
@@ -92,10 +97,33 @@ def test_csv_rows_equal_the_rows_behind_the_brief(conn, n1):
     assert parsed[-1]["status_notes"] == "Crew <b>scheduled</b> & notified"
 
 
-def test_measure_text():
-    assert reports.measure_text(Measure(6.0, 7)) == "6.0 days (n = 7, small sample)"
-    assert reports.measure_text(Measure(0.5, 20), share=True) == "50% (n = 20)"
-    assert reports.measure_text(Measure(None, 0)) == "no data (n = 0)"
+@pytest.mark.parametrize("m, share, text", [
+    (Measure(6.0, 7), False, "6.0 days (n = 7 closed, small sample)"),
+    (Measure(5.0, 6, 4, 1), False, "5.0 days (n = 6 closed, small sample; 4 still open and 1 "
+                                   "closed without a usable close date, not counted)"),
+    (Measure(0.5, 20), True, "50% (n = 20 closed)"),
+    (Measure(0.76, 4417, 580), False, "0.8 days (n = 4,417 closed; 580 still open, not counted)"),
+    (Measure(None, 0), False, "no data (n = 0 closed)"),
+    (Measure(None, 0, 3), True, "no data (n = 0 closed; 3 still open, not counted)"),
+])
+def test_measure_text(m, share, text):
+    assert reports.measure_text(m, share=share) == text
+
+
+def test_period_text_says_received(n1):
+    assert reports.period_text(n1) == "Last 30 days: requests received 2024-03-01 to 2024-03-31 06:00 MDT"
+
+
+def test_key_numbers_carry_n_and_what_is_left_out(n1):
+    assert dict(reports.key_numbers(n1)) == {
+        "New requests in the period": "3",
+        "Open at the data's end (backlog)": "2",
+        "Open and overdue": "2",
+        "Median days to close, here": "3.0 days (n = 2 closed, small sample; 1 still open, not counted)",
+        "Median days to close, citywide": "5.0 days (n = 6 closed, small sample; 4 still open and "
+                                          "1 closed without a usable close date, not counted)",
+        "Closed within target, here": "100% (n = 2 closed, small sample; 1 still open, not counted)",
+    }
 
 
 def test_trend_widens_buckets_beyond_two_years(make_release_db):
