@@ -69,22 +69,30 @@ NOT_A_STREET_NUMBER = re.compile(r"\b\d{2,6}\b(?!\s*(?:st|nd|rd|th|street|avenue
 INTERSECTION = re.compile(r"\s(?:&|and|at|@|/)\s|^\s*(?:intersection|corner) of", re.I)
 
 
-def scrub_text(text: str, max_length: int) -> str:
-    """Markup, contact details and long numbers out; then cut to max_length.
+SCRUB_CLASSES = ("markup", "email", "url_query", "ssn", "card", "phone")
+
+
+def scrub_text(text: str, max_length: int, classes: tuple[str, ...] | frozenset = SCRUB_CLASSES) -> str:
+    """Markup, contact details and long numbers out (the ``classes`` a profile keeps on); then cut to max_length.
 
     Text is first cut to a few times max_length, so that a pathological cell (say 50 MB of one
     word) costs no more than a normal one.
     """
-    out = html.unescape(text[: max_length * 4])
-    out = TAG.sub(" ", out)
-    out = out.replace("<", "‹").replace(">", "›")
-    if "@" in out or "at]" in out or "(at)" in out:
+    out = text[: max_length * 4]
+    if "markup" in classes:
+        out = TAG.sub(" ", html.unescape(out))
+        out = out.replace("<", "‹").replace(">", "›")
+        out = SCRIPT_URL.sub("[link removed]", out)
+    if "email" in classes and ("@" in out or "at]" in out or "(at)" in out):
         out = EMAIL.sub("[email removed]", out)
-    out = URL_QUERY.sub("[link removed]", out)
-    out = SCRIPT_URL.sub("[link removed]", out)
-    out = SSN.sub("[number removed]", out)
-    out = CARD.sub("[number removed]", out)
-    out = PHONE.sub("[phone removed]", out)
+    if "url_query" in classes:
+        out = URL_QUERY.sub("[link removed]", out)
+    if "ssn" in classes:
+        out = SSN.sub("[number removed]", out)
+    if "card" in classes:
+        out = CARD.sub("[number removed]", out)
+    if "phone" in classes:
+        out = PHONE.sub("[phone removed]", out)
     out = re.sub(r"\s+", " ", out).strip()
     return out[:max_length]
 
@@ -93,14 +101,20 @@ def neutralise_formula(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def scrub_columns(frame: pd.DataFrame, max_length: int) -> pd.DataFrame:
+def scrub_columns(frame: pd.DataFrame, max_length: int, classes=SCRUB_CLASSES, formulas: bool = True) -> pd.DataFrame:
     frame = frame.copy()
+    classes = frozenset(classes)
     for col in ALL_TEXT:
         if col not in frame:
             continue
         values = frame[col]
         limit = max_length if col in FREE_TEXT else 300 if col == "address" else 200
-        new = on_unique(values, lambda v, limit=limit: v.map(lambda t: neutralise_formula(scrub_text(t, limit))).astype("str"))
+
+        def clean(v: pd.Series, limit=limit) -> pd.Series:
+            out = v.map(lambda t: scrub_text(t, limit, classes))
+            return (out.map(neutralise_formula) if formulas else out).astype("str")
+
+        new = on_unique(values, clean)
         add_flag(frame, new != values, f"text_scrubbed_{col}", "redaction_reason")
         frame[col] = new
     return frame
@@ -122,14 +136,20 @@ def generalise_address(address: pd.Series) -> pd.Series:
     return out
 
 
+def street_only(generalised: pd.Series) -> pd.Series:
+    """'600 block of CAULDWELL AVENUE' -> 'CAULDWELL AVENUE' (address_precision = "street")."""
+    return generalised.str.replace(r"^[\d-]+ block of ", "", regex=True).astype("str")
+
+
 def apply_location_privacy(frame: pd.DataFrame, profile, neighborhoods) -> pd.DataFrame:
     """Round points; coarsen sensitive types to their neighborhood; set location_precision."""
     frame = frame.copy()
     sensitive = frame["service_name"].str.casefold().isin(sensitive_types(profile))
     has_point = frame["lat"].notna() & frame["long"].notna()
     frame["location_precision"] = np.where(has_point, "point_3dp", "none")
-    frame["lat"] = frame["lat"].round(3)
-    frame["long"] = frame["long"].round(3)
+    digits = profile.privacy["coordinate_decimals"]
+    frame["lat"] = frame["lat"].round(digits)
+    frame["long"] = frame["long"].round(digits)
     if sensitive.any():
         add_flag(frame, sensitive, "sensitive_type", "redaction_reason")
         frame.loc[sensitive, "address"] = ""
@@ -143,7 +163,7 @@ def apply_location_privacy(frame: pd.DataFrame, profile, neighborhoods) -> pd.Da
             if point is None:
                 lat.append(np.nan), lon.append(np.nan), precision.append("none")
             else:
-                lat.append(round(point[0], 3)), lon.append(round(point[1], 3)), precision.append(mode)
+                lat.append(round(point[0], digits)), lon.append(round(point[1], digits)), precision.append(mode)
         frame.loc[rows, "lat"] = lat
         frame.loc[rows, "long"] = lon
         frame.loc[rows, "location_precision"] = precision
@@ -178,8 +198,14 @@ def filter_media(frame: pd.DataFrame, hosts: list[str]) -> pd.DataFrame:
 
 
 def apply_privacy(frame: pd.DataFrame, profile, neighborhoods) -> pd.DataFrame:
-    frame = scrub_columns(frame, profile.privacy["max_text_length"])
-    generalised = on_unique(frame["address"], generalise_address)
+    p = profile.privacy
+    frame = scrub_columns(frame, p["max_text_length"], p["scrub"], p["neutralise_formulas"])
+    if p["address_precision"] == "none":
+        generalised = pd.Series("", index=frame.index, dtype="str")
+    elif p["address_precision"] == "street":
+        generalised = on_unique(on_unique(frame["address"], generalise_address), street_only)
+    else:
+        generalised = on_unique(frame["address"], generalise_address)
     add_flag(frame, generalised != frame["address"], "address_generalised", "redaction_reason")
     frame["address"] = generalised
     frame = filter_media(frame, profile.privacy["media_hosts"])

@@ -79,6 +79,11 @@ KEYS: dict[str, dict[str, tuple[type | tuple, Any, str]]] = {
         "excluded_types": (list, [], "Request types (case-insensitive) never published."),
         "media_hosts": (list, [], "Hosts media_url may point to; other links are dropped."),
         "max_text_length": (int, 2000, "Free text is cut to this many characters."),
+        "scrub": (list, ["markup", "email", "url_query", "ssn", "card", "phone"],
+                  "What free text loses, each replaced by a marker: markup, email, url_query, ssn, card, phone."),
+        "neutralise_formulas": (bool, True, "Text cells a spreadsheet would run as a formula (=, +, -, @, tab, CR) get a leading quote."),
+        "coordinate_decimals": (int, 3, "Decimals kept in lat/long: 3 (about 110 m) or fewer, never more."),
+        "address_precision": (str, "block", "block ('600 block of X STREET'), street (street name only) or none (no address)."),
     },
     "quality": {
         "placeholder_addresses": (list, [], "Addresses that are the city's own office, not a location (case-insensitive)."),
@@ -203,6 +208,13 @@ def _check_semantics(p: Profile) -> None:
         raise ProfileError(path, "columns.location_format must be point_text or python_dict")
     if p.privacy["sensitive_location"] not in SENSITIVE_LOCATIONS:
         raise ProfileError(path, f"privacy.sensitive_location must be one of {', '.join(SENSITIVE_LOCATIONS)}")
+    unknown = sorted(set(p.privacy["scrub"]) - {"markup", "email", "url_query", "ssn", "card", "phone"})
+    if unknown:
+        raise ProfileError(path, f"privacy.scrub has unknown class {unknown[0]!r}; known: markup, email, url_query, ssn, card, phone")
+    if not 0 <= p.privacy["coordinate_decimals"] <= 3:
+        raise ProfileError(path, "privacy.coordinate_decimals must be 0 to 3 (coarser only)")
+    if p.privacy["address_precision"] not in ("block", "street", "none"):
+        raise ProfileError(path, "privacy.address_precision must be block, street or none")
     if p.quality["service_name_case"] not in ("title", "upper", "as_is"):
         raise ProfileError(path, "quality.service_name_case must be title, upper or as_is")
     both = {s.casefold() for s in p.statuses["open"]} & {s.casefold() for s in p.statuses["closed"]}
