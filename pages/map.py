@@ -44,7 +44,7 @@ basemap = st.toggle("Street basemap (needs internet)", value=False, key="map_bas
 ui.pydeck_map(maps.deck(layers, maps.view_for(focus, 360, 420), basemap=basemap), height=460,
               key="map_deck")
 
-ui.legend(MEASURES[measure], legend)
+ui.legend(MEASURES[measure], legend, alpha=maps.FILL_ALPHA)
 if overlay == "heatmap":
     ui.legend("Heatmap (requests with a point location)",
               [(maps.MAGMA_5[0], "fewer"), (maps.MAGMA_5[2], ""), (maps.MAGMA_5[4], "more")])

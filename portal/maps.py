@@ -26,6 +26,7 @@ NO_DATA = "#D9D9D9"
 POINT_COLORS = {"open": "#0072B2", "overdue": "#D55E00", "closed": "#999999"}
 TOOLTIP = {"text": "{tip}", "style": {"fontSize": "0.85rem", "maxWidth": "18rem"}}
 POINT_LIMIT = 2000
+FILL_ALPHA = 150  # choropleth fills are translucent (the optional street basemap shows through)
 DISPLAY_TOLERANCE = 1e-4  # degrees, about 10 m: invisible at city or neighborhood zoom
 DISPLAY_DECIMALS = 5  # about 1 m
 
@@ -102,7 +103,7 @@ def choropleth(neighborhoods: list[dict], values: dict[str, tuple[float | None, 
         features.append({
             "type": "Feature", "geometry": nb["geometry"],
             "properties": {
-                "fill": rgba(CIVIDIS_5[idx] if idx is not None else NO_DATA, 150),
+                "fill": rgba(CIVIDIS_5[idx] if idx is not None else NO_DATA, FILL_ALPHA),
                 "tip": f"{plain(nb['name'], 80)}\n{measure_label}: {shown} (n = {n})",
             },
         })

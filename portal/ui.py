@@ -10,7 +10,7 @@ from datetime import date
 
 import streamlit as st
 
-from portal import cache, package
+from portal import cache, maps, package
 from portal.db import PUBLISH_HINT, Release, parse_utc_naive
 from portal.filters import STATUSES, Filters, Vocabulary
 from portal.metrics import DEFINITIONS, SMALL_SAMPLE, Measure, n_text
@@ -163,11 +163,17 @@ def filter_controls(filters: Filters, vocab: Vocabulary, types: list[dict], nbhd
     return Filters(tuple(chosen), status, start, end, nbhd)
 
 
-def legend(title: str, items: list[tuple[str, str]]) -> None:
-    """Colour swatches with labels (labels HTML-escaped)."""
+def _css_rgba(hex_color: str, alpha: int) -> str:
+    r, g, b, _ = maps.rgba(hex_color)
+    return f"rgba({r},{g},{b},{alpha / 255:.3f})"
+
+
+def legend(title: str, items: list[tuple[str, str]], alpha: int = 255) -> None:
+    """Colour swatches with labels (labels HTML-escaped). ``alpha`` is the layer's, so that a
+    translucent fill and its swatch look the same."""
     swatches = "".join(
         f'<span style="display:inline-flex;align-items:center;margin:0 .8rem .3rem 0">'
-        f'<span style="width:1rem;height:1rem;background:{html_text(color)};border:1px solid #555;'
+        f'<span style="width:1rem;height:1rem;background:{_css_rgba(color, alpha)};border:1px solid #555;'
         f'margin-right:.35rem;display:inline-block"></span>{html_text(label)}</span>'
         for color, label in items)
     st.markdown(f'<div style="font-size:.85rem"><b>{html_text(title)}</b><br>{swatches}</div>',
