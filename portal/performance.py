@@ -65,4 +65,6 @@ def performance_table(conn: Connection, as_of: datetime, period: Period, by: str
             "small_sample": closed_n < SMALL_SAMPLE,
         })
     frame = pd.DataFrame(rows, columns=COLUMNS)
+    for col in ("median_days", "p90_days", "within_target", "backlog_median_age_days"):
+        frame[col] = pd.to_numeric(frame[col]).astype("float64")  # missing is NaN (shown blank), never "None"
     return frame.sort_values(["requests", "group"], ascending=[False, True], ignore_index=True)
