@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,7 +28,7 @@ from .dedupe import find_superseded
 from .errors import InputError, PublishError
 from .geo import load_boundaries
 from .incremental import carry_over
-from .load import DEFAULT_DB_URL, current_version, load_release
+from .load import DEFAULT_DB_URL, SqliteBuild, current_version, load_release, sqlite_file
 from .package import (build_datapackage, build_service_types, compute_changes, release_history,
                       write_index, write_service_types)
 from .profile import REQUIRED_MAPPINGS, load_profile
@@ -92,7 +93,13 @@ def publish_release(profile_name: str, input_path, boundaries=None, out="dataset
 
 
 def _publish(ctx: Context, input_path: Path, header, out: Path, db_url: str, private_dir: Path, progress, incremental: bool) -> Result:
-    profile, timer = ctx.profile, _Timer()
+    with ExitStack() as stack:
+        return _publish_steps(ctx, input_path, header, out, db_url, private_dir, progress, incremental, stack)
+
+
+def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: str, private_dir: Path, progress,
+                   incremental: bool, stack: ExitStack) -> Result:
+    profile, timer, build = ctx.profile, _Timer(), None
     current = current_release(out, profile.name)
     if incremental and current is None:
         raise InputError(input_path, f"--incremental needs a current release of {profile.name} in {out}")
@@ -117,11 +124,15 @@ def _publish(ctx: Context, input_path: Path, header, out: Path, db_url: str, pri
             stats.rows_read += len(raw)
             delta.append(normalise_chunk(raw, ctx, quarantine))
     else:
+        # A SQLite database is built while the release is staged (its load overlaps the transform).
+        build = stack.enter_context(_building(db_url))
         size = max(input_path.stat().st_size, 1)
         for n, (n_raw, typed, text, summary) in enumerate(process_all(chunks, ctx, quarantine, _workers(input_path, block_bytes)), 1):
             stats.rows_read += n_raw
             faults.checkpoint("read.chunk")
             staging.write_requests(typed, text)
+            if build is not None:
+                build.add(typed)
             stats.add_summary(summary)
             progress("rows", stats.rows_read, stats.published, min(1.0, n * block_bytes / size))
     stats.rows_read += quarantine.unread
@@ -169,7 +180,10 @@ def _publish(ctx: Context, input_path: Path, header, out: Path, db_url: str, pri
         move_into_releases(staging, profile.name, version)
         switch_current(out, profile.name, release_dir)
 
-    load_release(db_url, staging.dir, stored_dir=release_dir, before_commit=switch, delta=db_delta)
+    if build is not None:
+        build.finish(staging.dir, release_dir, before_commit=switch)
+    else:
+        load_release(db_url, staging.dir, stored_dir=release_dir, before_commit=switch, delta=db_delta)
     timer.lap("load")
     report["timing_seconds"] = timer.laps
     return Result(version, release_dir, True, report, timer.laps)
@@ -212,6 +226,18 @@ class _Timer:
         now = time.perf_counter()
         self.laps[name] = round(now - self._t, 3)
         self._t = now
+
+
+@contextmanager
+def _building(db_url: str):
+    """A SqliteBuild for a SQLite file URL (None otherwise); removed unless the run finishes it."""
+    path = sqlite_file(db_url)
+    build = SqliteBuild(path) if path is not None else None
+    try:
+        yield build
+    finally:
+        if build is not None:
+            build.discard()
 
 
 def _workers(input_path: Path, block_bytes: int) -> int:
