@@ -19,14 +19,14 @@ from .measure import summary
 
 PAGE_TARGET_MS = 150
 LOOKUP_TARGET_MS = 5
-EXPORT_LIMIT = 200_000  # pages/data.py EXPORT_LIMIT: the Data page builds its export eagerly
+EXPORT_LIMIT = 200_000  # pages/data.py EXPORT_LIMIT: the export is built only when downloaded (data:export)
 PER_RELEASE = {"load_release", "vocabulary", "neighborhoods", "neighborhoods+geometry", "service_types", "list_releases"}
 # ^ lookups portal.cache keeps once per release version (the rest depends on the view, or is the version check)
 
 
 def page_calls(url: str) -> dict[str, list[tuple[str, object]]]:
     """``{page: [(call, fn(conn))]}``: the calls each page makes for its default view."""
-    from portal import brief, db, metrics, performance, queries
+    from portal import brief, db, metrics, queries, summaries
     from portal.filters import Filters
     from portal.maps import POINT_LIMIT
 
@@ -43,12 +43,12 @@ def page_calls(url: str) -> dict[str, list[tuple[str, object]]]:
         found = queries.list_neighborhoods(conn)
         return found[0]["neighborhood_code"] if found else None
 
-    def perf(by):
-        return lambda c: performance.performance_table(c, as_of, brief.period_for(c, as_of, 30), by)
+    def perf(by, days=30):
+        return lambda c: summaries.performance_table(c, version, as_of, by, days)
 
     frame = [("current_version", lambda c: db.current_version(engine)), ("load_release", lambda c: db.load_release(engine, version))]
     return {
-        "home": [*frame, ("headline", lambda c: metrics.headline(c, as_of))],
+        "home": [*frame, ("headline", lambda c: summaries.headline(c, version, as_of))],
         "map": [*frame, ("vocabulary", lambda c: queries.vocabulary(c, tz)),
                 ("neighborhoods+geometry", lambda c: queries.list_neighborhoods(c, True)),
                 ("service_types", queries.list_service_types),
@@ -60,14 +60,15 @@ def page_calls(url: str) -> dict[str, list[tuple[str, object]]]:
         "map:backlog": [("neighborhood_values:backlog", lambda c: queries.neighborhood_values(c, clauses(c), "backlog"))],
         "track": [*frame, ("request", lambda c: _request(c, queries, metrics, as_of, tracked))],
         "neighborhood": [*frame, ("neighborhoods+geometry", lambda c: queries.list_neighborhoods(c, True)),
-                         ("brief", lambda c: brief.build_brief(c, as_of, tz, first_neighborhood(c), 30, "Last 30 days")),
+                         ("brief", lambda c: brief.build_brief(c, as_of, tz, first_neighborhood(c), 30, "Last 30 days", summaries.citywide_days_to_close(c, version, as_of, 30))),
                          ("brief_rows", lambda c: brief.brief_rows(c, brief.period_for(c, as_of, 30), first_neighborhood(c)))],
         "performance": [*frame, ("performance_table:agency", perf("agency"))],
         "performance:service": [("performance_table:service", perf("service"))],
+        "performance:agency:90": [("performance_table:agency:90", perf("agency", 90))],
         "data": [*frame, ("list_releases", lambda c: db.list_releases(engine)),
                  ("vocabulary", lambda c: queries.vocabulary(c, tz)), ("service_types", queries.list_service_types),
-                 ("neighborhoods", queries.list_neighborhoods), ("count", lambda c: queries.count_where(c, clauses(c))),
-                 (f"export_rows:{EXPORT_LIMIT}", lambda c: queries.export_rows(c, clauses(c), EXPORT_LIMIT))],
+                 ("neighborhoods", queries.list_neighborhoods), ("count", lambda c: queries.count_where(c, clauses(c)))],
+        "data:export": [(f"export_rows:{EXPORT_LIMIT}", lambda c: queries.export_rows(c, clauses(c), EXPORT_LIMIT))],
     }
 
 

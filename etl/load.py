@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from portal.tables import metadata, neighborhoods, releases, service_requests, service_types
 
 from . import faults
+from .summaries import write_summaries
 
 DEFAULT_DB_URL = "sqlite:///datasets/portal.db"
 
@@ -231,6 +232,7 @@ def _finish(conn: Connection, release_dir: Path, stored_dir: Path) -> str:
         is_current=True, release_dir=str(stored_dir),
         datapackage_json=json.dumps(descriptor), report_json=json.dumps(report), changelog_json=json.dumps(changelog),
     ))
+    write_summaries(conn, descriptor["version"])
     faults.checkpoint("load.before_commit")
     return descriptor["version"]
 

@@ -42,13 +42,12 @@ filters = ui.filter_controls(parsed.filters, vocab, cache.service_types(ctx.url,
 ui.set_query_params(filters.to_params())
 fmt = st.radio("Format", list(export.FORMATS), format_func=str.upper, horizontal=True, key="data_fmt")
 matching = cache.count(ctx.url, ctx.version, filters)
-rows = cache.export_rows(ctx.url, ctx.version, filters, EXPORT_LIMIT)
 if matching > EXPORT_LIMIT:
     st.warning(f"{matching:,} rows match; the export holds the first {EXPORT_LIMIT:,}. "
                "Download the whole file above for everything.")
 mime, ext = export.FORMATS[fmt]
-st.download_button(f"Export {len(rows):,} matching rows ({fmt.upper()})",
-                   partial(export.export, rows, rel.timezone, fmt),
+st.download_button(f"Export {min(matching, EXPORT_LIMIT):,} matching rows ({fmt.upper()})",
+                   partial(cache.export_file, ctx.url, rel, filters, fmt, EXPORT_LIMIT),
                    file_name=f"service_requests-{rel.version}-selection.{ext}", mime=mime,
                    icon=":material/file_export:", on_click="ignore")
 

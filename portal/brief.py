@@ -101,8 +101,9 @@ def _oldest_open(conn: Connection, as_of: datetime, tz: str, here, overdue) -> l
 
 
 def build_brief(conn: Connection, as_of: datetime, tz: str, code: str, days: int | None,
-                period_label: str) -> Brief | None:
-    """Everything the brief shows for neighborhood ``code``; None for an unknown code."""
+                period_label: str, median_city: Measure | None = None) -> Brief | None:
+    """Everything the brief shows for neighborhood ``code``; None for an unknown code.
+    ``median_city``: the citywide median of the period when the caller has it precomputed."""
     name = _name(conn, code)
     if name is None:
         return None
@@ -118,7 +119,7 @@ def build_brief(conn: Connection, as_of: datetime, tz: str, code: str, days: int
         top_types=_top_types(conn, [here, period.contains(SR.requested_datetime)]),
         oldest_open=_oldest_open(conn, as_of, tz, here, overdue),
         median_local=days_to_close(conn, period, [here]).get((), NO_DATA),
-        median_city=days_to_close(conn, period).get((), NO_DATA),
+        median_city=median_city or days_to_close(conn, period).get((), NO_DATA),
         within_local=share_within_target(conn, period, [here]).get((), NO_DATA),
         weekly=[(local_date(start, tz), n) for start, n in trend], bucket_days=bucket_days,
         caveats=[DEFINITIONS["closed"], DEFINITIONS["median"], DEFINITIONS["backlog"],

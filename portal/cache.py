@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from portal import brief as brief_mod
-from portal import db, maps, metrics, package, performance, queries
+from portal import export as export_mod
+from portal import db, maps, metrics, package, queries, summaries
 from portal.filters import Filters
 
 ENTRIES = 64
@@ -96,7 +97,7 @@ def neighborhoods(url: str, version: str, with_geometry: bool = False) -> list[d
 @st.cache_data(show_spinner=False, max_entries=8)
 def headline(url: str, version: str) -> metrics.Headline:
     with connect(url) as conn:
-        return metrics.headline(conn, release(url, version).as_of)
+        return summaries.headline(conn, version, release(url, version).as_of)
 
 
 def _clauses(conn, url: str, version: str, filters: Filters) -> list:
@@ -147,17 +148,16 @@ def request(url: str, version: str, request_id: str) -> dict | None:
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
 def performance_table(url: str, version: str, by: str, days: int | None):
-    rel = release(url, version)
     with connect(url) as conn:
-        period = brief_mod.period_for(conn, rel.as_of, days)
-        return performance.performance_table(conn, rel.as_of, period, by)
+        return summaries.performance_table(conn, version, release(url, version).as_of, by, days)
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
 def brief(url: str, version: str, code: str, days: int | None, label: str):
     rel = release(url, version)
     with connect(url) as conn:
-        return brief_mod.build_brief(conn, rel.as_of, rel.timezone, code, days, label)
+        city = summaries.citywide_days_to_close(conn, version, rel.as_of, days)
+        return brief_mod.build_brief(conn, rel.as_of, rel.timezone, code, days, label, city)
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
@@ -167,10 +167,24 @@ def brief_rows(url: str, version: str, code: str, days: int | None) -> list[dict
         return brief_mod.brief_rows(conn, brief_mod.period_for(conn, rel.as_of, days), code)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def export_rows(url: str, version: str, filters: Filters, limit: int) -> list[dict]:
-    with connect(url) as conn:
-        return queries.export_rows(conn, _clauses(conn, url, version, filters), limit)
+def export_file(url: str, rel: db.Release, filters: Filters, fmt: str, limit: int) -> bytes:
+    """The export of the rows matching ``filters`` (at most ``limit``) in ``fmt``, built when a
+    visitor asks for it (``st.download_button(data=callable)``), never on page load.
+
+    It runs outside the page's script run, so it touches no Streamlit cache: its own engine,
+    and a check that the database still serves release ``rel`` (the file is named after it).
+    """
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            if db.current_version(engine) != rel.version:
+                raise RuntimeError(f"release {rel.version} is no longer served; reload the page")
+            targets = queries.service_targets(conn)
+            clauses = queries.filter_clauses(filters, rel.as_of, rel.timezone, targets)
+            rows = queries.export_rows(conn, clauses, limit)
+    finally:
+        engine.dispose()
+    return export_mod.export(rows, rel.timezone, fmt)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

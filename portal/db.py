@@ -111,16 +111,22 @@ def _json(text: str | None) -> dict:
     return value if isinstance(value, dict) else {"items": value}
 
 
+def data_through(conn, stored: str | None) -> str:
+    """A release's ``data_through``; when none was stored, the data's last request (never the
+    wall clock)."""
+    if stored:
+        return stored
+    latest = conn.execute(select(func.max(service_requests.c.requested_datetime))).scalar()
+    return (latest or datetime(1970, 1, 1)).isoformat() + "+00:00"
+
+
 def load_release(engine: Engine, version: str) -> Release | None:
     """The release row ``version``, with its JSON documents parsed."""
     with engine.connect() as conn:
         row = conn.execute(select(releases).where(releases.c.version == version)).mappings().first()
         if row is None:
             return None
-        through = row["data_through"]
-        if not through:  # fall back to the data itself, never the wall clock
-            latest = conn.execute(select(func.max(service_requests.c.requested_datetime))).scalar()
-            through = (latest or datetime(1970, 1, 1)).isoformat() + "+00:00"
+        through = data_through(conn, row["data_through"])
     return Release(
         version=row["version"], package_name=row["package_name"], title=row["title"],
         created=row["created"], data_through=through, timezone=row["timezone"],

@@ -48,9 +48,14 @@ def list_neighborhoods(conn: Connection, with_geometry: bool = False) -> list[di
 
 
 def requested_span(conn: Connection) -> tuple[datetime | None, datetime | None]:
-    """First and last ``requested_datetime`` in the release (naive UTC)."""
-    query = select(func.min(SR.requested_datetime), func.max(SR.requested_datetime))
-    return tuple(conn.execute(query).one())
+    """First and last ``requested_datetime`` in the release (naive UTC).
+
+    Two scalar subqueries: SQLite answers a lone min() or max() from one end of the index, but
+    scans the whole index for both in one SELECT."""
+    first = select(func.min(SR.requested_datetime)).scalar_subquery()
+    last = select(func.max(SR.requested_datetime)).scalar_subquery()
+    first, last = conn.execute(select(first, last)).one()
+    return first, last
 
 
 def vocabulary(conn: Connection, tz_name: str) -> Vocabulary:

@@ -1,0 +1,16 @@
+"""Store the release's precomputed figures (``portal.summaries``) inside the load's transaction."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from portal import summaries
+from portal.db import data_through, parse_utc_naive
+from portal.tables import releases
+
+
+def write_summaries(conn: Connection, version: str) -> None:
+    """Compute and store the figures of release ``version``; its rows, lookups and releases row
+    are already in ``conn``'s transaction, so the figures commit (or roll back) with them."""
+    stored = conn.execute(select(releases.c.data_through).where(releases.c.version == version)).scalar()
+    summaries.store(conn, version, parse_utc_naive(data_through(conn, stored)))

@@ -1,0 +1,118 @@
+"""Figures that are fixed for a release, computed once when it is loaded (table ``summaries``).
+
+The home page's headline and the Performance page's default tables depend on nothing but the
+release, yet each takes hundreds of milliseconds to seconds over a million rows. ``compute``
+runs the live functions (``metrics.headline``, ``performance.performance_table``) at load time,
+in the load's transaction, and stores their results as JSON (floats round-trip exactly); the
+readers here return the stored figures for the release they are asked about, and fall back to
+the live computation when there are none (a database loaded before this table existed, or a
+period that is not precomputed). Every number is therefore exactly the live one.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import delete, insert, inspect, select
+from sqlalchemy.engine import Connection
+
+from portal import metrics, performance
+from portal.metrics import Headline, Measure, Period
+from portal.tables import summaries
+
+PERFORMANCE_PERIODS = (30,)  # the Performance page's default period; longer ones stay live
+INT_COLUMNS = ["requests", "closed_n", "still_open", "target_n", "open_backlog"]
+FLOAT_COLUMNS = ["median_days", "p90_days", "within_target", "backlog_median_age_days"]
+
+
+def _performance_name(by: str, days: int | None) -> str:
+    return f"performance:{by}:{days or 'all'}"
+
+
+def _encode_headline(head: Headline) -> str:
+    measure = lambda m: [m.value, m.n, m.still_open, m.undated]  # noqa: E731
+    return json.dumps({
+        "period": [head.period.start.isoformat(), head.period.end.isoformat()],
+        "counts": [head.new_requests, head.open_backlog, head.overdue],
+        "median_days": measure(head.median_days), "within_target": measure(head.within_target),
+    })
+
+
+def _decode_headline(payload: str) -> Headline:
+    data = json.loads(payload)
+    start, end = (datetime.fromisoformat(t) for t in data["period"])
+    new, backlog, overdue = data["counts"]
+    return Headline(Period(start, end), new, backlog, overdue,
+                    Measure(*data["median_days"]), Measure(*data["within_target"]))
+
+
+def _encode_frame(frame: pd.DataFrame) -> str:
+    rows = [[None if isinstance(v, float) and v != v else v for v in row]
+            for row in frame.astype(object).itertuples(index=False, name=None)]
+    return json.dumps({"columns": list(frame.columns), "rows": rows}, default=lambda v: v.item())
+
+
+def _decode_frame(payload: str) -> pd.DataFrame:
+    data = json.loads(payload)
+    frame = pd.DataFrame(data["rows"], columns=data["columns"])
+    for col in INT_COLUMNS:
+        frame[col] = frame[col].astype("int64")
+    for col in FLOAT_COLUMNS:
+        frame[col] = pd.to_numeric(frame[col]).astype("float64")
+    frame["small_sample"] = frame["small_sample"].astype(bool)
+    return frame
+
+
+def compute(conn: Connection, as_of: datetime) -> dict[str, str]:
+    """``{name: payload}``: every precomputed figure of the release in ``conn``."""
+    out = {"headline": _encode_headline(metrics.headline(conn, as_of))}
+    for by in performance.GROUPINGS:
+        for days in PERFORMANCE_PERIODS:
+            period = metrics.latest_period(conn, as_of, days)
+            out[_performance_name(by, days)] = _encode_frame(
+                performance.performance_table(conn, as_of, period, by))
+    return out
+
+
+def store(conn: Connection, version: str, as_of: datetime) -> None:
+    """Replace the stored figures with those of release ``version`` (the rows in ``conn``)."""
+    rows = [{"version": version, "name": name, "payload_json": payload}
+            for name, payload in compute(conn, as_of).items()]
+    conn.execute(delete(summaries))
+    conn.execute(insert(summaries), rows)
+
+
+def stored(conn: Connection, version: str, name: str) -> str | None:
+    """The stored payload ``name`` of release ``version``, or None."""
+    if not inspect(conn).has_table(summaries.name):
+        return None
+    c = summaries.c
+    return conn.execute(select(c.payload_json).where(c.version == version, c.name == name)).scalar()
+
+
+def headline(conn: Connection, version: str, as_of: datetime) -> Headline:
+    """``metrics.headline(conn, as_of)``, read from the summary when the release has one."""
+    payload = stored(conn, version, "headline")
+    return _decode_headline(payload) if payload else metrics.headline(conn, as_of)
+
+
+def performance_table(conn: Connection, version: str, as_of: datetime, by: str,
+                      days: int | None) -> pd.DataFrame:
+    """``performance.performance_table`` for the period of ``days`` ending at the last request
+    (None: the whole release), read from the summary when it holds that table."""
+    performance._grouping(by)  # an unknown grouping raises, stored or not
+    payload = stored(conn, version, _performance_name(by, days))
+    if payload:
+        return _decode_frame(payload)
+    return performance.performance_table(conn, as_of, metrics.latest_period(conn, as_of, days), by)
+
+
+def citywide_days_to_close(conn: Connection, version: str, as_of: datetime,
+                           days: int | None) -> Measure | None:
+    """The citywide median days to close of the latest ``days`` days when it is stored (the
+    headline's, for its period); None otherwise (the caller computes it live)."""
+    if days != metrics.PERIOD_DAYS:
+        return None
+    payload = stored(conn, version, "headline")
+    return _decode_headline(payload).median_days if payload else None

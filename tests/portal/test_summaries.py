@@ -1,0 +1,81 @@
+"""Precomputed figures (portal.summaries, filled by etl.summaries at load time) equal the live ones."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from etl.summaries import write_summaries
+from portal import metrics, summaries
+from portal.performance import performance_table
+from portal.tables import summaries as summaries_table
+from sample_release import T, VERSION
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    """The sample release with its summaries written the way the load writes them."""
+    from sample_release import build_release_db
+
+    sample = build_release_db(tmp_path_factory.mktemp("summaries"))
+    engine = create_engine(sample.url)
+    with engine.begin() as conn:
+        write_summaries(conn, VERSION)
+    with engine.connect() as conn:
+        yield conn
+    engine.dispose()
+
+
+def test_summary_headline_equals_live(stored):
+    assert summaries.stored(stored, VERSION, "headline") is not None
+    assert summaries.headline(stored, VERSION, T) == metrics.headline(stored, T)
+
+
+@pytest.mark.parametrize("by", ["agency", "service"])
+def test_summary_performance_equals_live(stored, by):
+    assert summaries.stored(stored, VERSION, f"performance:{by}:30") is not None
+    live = performance_table(stored, T, metrics.latest_period(stored, T, 30), by)
+    pd.testing.assert_frame_equal(summaries.performance_table(stored, VERSION, T, by, 30), live,
+                                  check_exact=True)
+
+
+@pytest.mark.parametrize("days", [90, 365, None])
+def test_periods_not_precomputed_are_live(stored, days):
+    assert summaries.stored(stored, VERSION, f"performance:agency:{days or 'all'}") is None
+    live = performance_table(stored, T, metrics.latest_period(stored, T, days), "agency")
+    pd.testing.assert_frame_equal(summaries.performance_table(stored, VERSION, T, "agency", days), live)
+
+
+def test_summaries_of_another_release_are_not_read(stored):
+    assert summaries.stored(stored, "9999.01.01-other", "headline") is None
+    assert summaries.headline(stored, "9999.01.01-other", T) == metrics.headline(stored, T)
+
+
+def test_writing_again_replaces_the_summaries(stored):
+    count = select(func.count()).select_from(summaries_table)
+    before = stored.execute(count).scalar()
+    summaries.store(stored, VERSION, T)
+    assert stored.execute(count).scalar() == before == 1 + 2 * len(summaries.PERFORMANCE_PERIODS)
+    stored.rollback()
+
+
+def test_without_a_summaries_table_the_figures_are_live(make_release_db):
+    engine = create_engine(make_release_db().url)  # a database loaded before the table existed
+    summaries_table.drop(engine)
+    with engine.connect() as conn:
+        assert summaries.headline(conn, VERSION, T) == metrics.headline(conn, T)
+        assert summaries.performance_table(conn, VERSION, T, "agency", 30).equals(
+            performance_table(conn, T, metrics.latest_period(conn, T, 30), "agency"))
+    engine.dispose()
+
+
+def test_unknown_grouping_is_rejected(stored):
+    with pytest.raises(ValueError):
+        summaries.performance_table(stored, VERSION, T, "ward", 30)
+
+
+def test_citywide_median_of_the_headline_period_equals_live(stored):
+    period = metrics.latest_period(stored, T, 30)
+    live = metrics.days_to_close(stored, period).get((), metrics.NO_DATA)
+    assert summaries.citywide_days_to_close(stored, VERSION, T, 30) == live
+    assert summaries.citywide_days_to_close(stored, VERSION, T, 90) is None
