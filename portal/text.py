@@ -11,6 +11,9 @@ import re
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)\b(?:https?|ftp|mailto|xmpp):|\bwww(?=\.)|@")
+_TYPOGRAPHY = re.compile(r"<->|->|<-|--|>=|<=|~=")
 
 
 def plain(value, limit: int | None = None) -> str:
@@ -22,8 +25,16 @@ def plain(value, limit: int | None = None) -> str:
 
 
 def md(value, limit: int | None = None) -> str:
-    """Escape Markdown so the value renders literally (also Streamlit's ``:color[...]``)."""
-    return _MD_SPECIAL.sub(r"\\\1", plain(value, limit)).replace("\n", " ")
+    """Escape Markdown so the value renders literally (also Streamlit's ``:color[...]``).
+
+    Escaping does not stop what is done to the text after parsing: GitHub-flavoured autolinks
+    (``https://...``, ``www.``, ``a@b.c``) and Streamlit's arrows and dashes (`` -- `` -> em dash,
+    `` -> ``, `` >= ``, ...). A word joiner (U+2060, invisible) after ``https:``, ``www``, ``@`` and
+    inside those pairs keeps the text as it is: no link, no substituted characters.
+    """
+    text = _AUTOLINK.sub("\\g<0>" + WORD_JOINER, plain(value, limit))
+    text = _TYPOGRAPHY.sub(lambda m: m[0][0] + WORD_JOINER + m[0][1:], text)
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
 
 
 def html_text(value, limit: int | None = None) -> str:

@@ -133,8 +133,13 @@ def test_sensitive_type_gets_a_deterministic_point_in_its_neighborhood(tiny_rele
 
     hoods = json.loads((tiny_release.dir / "data" / "neighborhoods.geojson").read_text(encoding="utf-8"))
     n1 = shapely.geometry.shape(next(f["geometry"] for f in hoods["features"] if f["properties"]["neighborhood_code"] == "N1"))
-    lat, lon = random_point_in(n1, "T-013")
+    # The point drawn for 'T-013' rounds to (41.979, -87.7), on N1's west edge: it is drawn again as 'T-013#1'
+    # (etl.privacy.sensitive_point), so the published point stays inside N1 once rounded.
+    first = random_point_in(n1, "T-013")
+    assert not n1.contains(shapely.Point(round(first[1], 3), round(first[0], 3)))
+    lat, lon = random_point_in(n1, "T-013#1")
     assert (published.loc["T-013", "lat"], published.loc["T-013", "long"]) == (str(round(lat, 3)), str(round(lon, 3)))
+    assert n1.contains(shapely.Point(float(published.loc["T-013", "long"]), float(published.loc["T-013", "lat"])))
     assert (published.loc["T-013", "lat"], published.loc["T-013", "long"]) != ("41.95", "-87.65")
 
 

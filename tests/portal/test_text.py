@@ -8,7 +8,8 @@ from portal.text import html_text, md, plain, quoted
 
 @pytest.mark.parametrize("raw, escaped", [
     ("Pothole", "Pothole"),
-    ("![x](http://e.test/p.png)", r"\!\[x\]\(http\://e\.test/p\.png\)"),
+    ("![x](http://e.test/p.png)", "\\!\\[x\\]\\(http\\:\u2060//e\\.test/p\\.png\\)"),  # U+2060: no autolink
+    ("www.e.test a@e.test", "www\u2060\\.e\\.test a@\u2060e\\.test"),
     ("*bold* _it_ `code`", r"\*bold\* \_it\_ \`code\`"),
     (":red[alert] :smile:", r"\:red\[alert\] \:smile\:"),
     ("<script>", r"\<script\>"),
