@@ -20,7 +20,7 @@ from portal.tables import metadata, service_requests
 
 BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
 # the indexes the read side's queries rely on (portal/tables.py may declare more)
-INDEXES = {
+INDEXES = {  # leading columns (the dashboard's covering indexes carry more after them)
     "ix_sr_agency": ["agency_responsible"],
     "ix_sr_neighborhood": ["neighborhood_code", "requested_datetime"],
     "ix_sr_requested": ["requested_datetime"],
@@ -98,7 +98,8 @@ def test_load_indexes_and_keys_exist(db_url, tiny_release):
     try:
         insp = inspect(engine)
         declared = {ix.name: [c.name for c in ix.columns] for ix in service_requests.indexes}  # the contract (portal/tables.py)
-        assert INDEXES.items() <= declared.items()
+        # lookups by id, neighborhood, type, status and date: each index starts with these columns
+        assert {name: declared[name][:len(cols)] for name, cols in INDEXES.items()} == INDEXES
         assert {i["name"]: i["column_names"] for i in insp.get_indexes("service_requests")} == declared
         assert insp.get_pk_constraint("service_requests")["constrained_columns"] == ["service_request_id"]
         assert insp.get_pk_constraint("neighborhoods")["constrained_columns"] == ["neighborhood_code"]
