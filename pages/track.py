@@ -46,10 +46,13 @@ def show_request(ctx, view, row) -> None:
 ctx = ui.require_release()
 rel = ctx.release
 st.title("Track a request")
+url_id = plain(st.query_params.get("id", ""), 64)
+if st.session_state.get("track_id_synced") != url_id:  # a new URL fills the box; typing never resets it
+    st.session_state["track_id"] = st.session_state["track_id_synced"] = url_id
 with st.form("lookup", border=False):
-    raw = st.text_input("Request id", value=plain(st.query_params.get("id", ""), 64), max_chars=64)
+    raw = st.text_input("Request id", key="track_id", max_chars=64)
     if st.form_submit_button("Look up", icon=":material/search:"):
-        st.query_params["id"] = raw.strip()
+        st.query_params["id"] = st.session_state["track_id_synced"] = raw.strip()
 request_id, problem = clean_request_id(st.query_params.get("id"))
 row = cache.request(ctx.url, ctx.version, request_id) if request_id else None
 if problem:

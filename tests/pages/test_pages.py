@@ -106,6 +106,15 @@ def test_track_explains_a_nulled_close_date_and_no_point(run_page, sample):
     assert "no point on the map\\." in text
 
 
+def test_track_second_lookup_in_the_same_box(run_page, sample):
+    at = run_page(sample.url, "track", id="SR-9")
+    assert _metrics(at)["Status"] == "Open"
+    at.text_input(key="track_id").set_value("SR-4")
+    at.button[0].click().run()
+    assert at.query_params["id"] == ["SR-4"] or at.query_params["id"] == "SR-4"
+    assert _metrics(at) == {"Status": "Marked closed", "Days to close": "12.0"}
+
+
 def test_track_sensitive_type_note(run_page, sample):
     text = _texts(run_page(sample.url, "track", id="SR-13"))
     assert "its location is shown only as its neighborhood" in text
