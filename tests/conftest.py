@@ -104,3 +104,29 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     terminalreporter.line(
         f"{len(skipped)} test(s) skipped with PORTAL_REQUIRE_SHARED=1: exit status set to 1", red=True
     )
+
+
+# AppTest.from_file("app.py") would see the pages/ folder beside app.py and run the app in
+# Streamlit's legacy pages-folder mode (each page without the app's frame). The app is run from
+# a wrapper instead, so st.navigation is in charge, as in the browser.
+APP_WRAPPER = f"import runpy\nrunpy.run_path({str(REPO_ROOT / 'app.py')!r}, run_name='__main__')\n"
+
+
+@pytest.fixture
+def run_page(monkeypatch):
+    """``run_page(db_url, page, **query_params) -> AppTest`` after the page's first run
+    (home first, then ``switch_page`` to the page, as a visitor following a link would)."""
+    from streamlit.testing.v1 import AppTest
+
+    def run(db_url: str, page: str = "home", **params) -> AppTest:
+        monkeypatch.setenv("PORTAL_DB_URL", db_url)
+        at = AppTest.from_string(APP_WRAPPER, default_timeout=60)
+        at.run()
+        if page != "home":
+            for key, value in params.items():
+                at.query_params[key] = value
+            at.switch_page(str(REPO_ROOT / "pages" / f"{page}.py"))
+            at.run()
+        return at
+
+    return run

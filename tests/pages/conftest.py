@@ -1,6 +1,6 @@
 """Fixtures for page tests: the app under AppTest, on a hand-built release or on ETL releases.
 
-``run_page`` drives the real entry point (app.py, with st.navigation) and switches to a page,
+``run_page`` (tests/conftest.py) drives the real entry point (app.py, with st.navigation) and switches to a page,
 so the frame (banner, attribution) and the page run together, exactly as in the browser.
 ETL releases are built once per session: the demo city always, the three real cities when
 ../shared/data is present (through the ``shared_data`` fixture of tests/conftest.py).
@@ -12,14 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = ROOT / "app.py"
-# AppTest.from_file("app.py") would see the pages/ folder beside app.py and run the app in
-# Streamlit's legacy pages-folder mode (each page without the app's frame). The app is run from
-# a wrapper in a temporary folder instead, so st.navigation is in charge, as in the browser.
-WRAPPER = f"import runpy\nrunpy.run_path({str(APP)!r}, run_name='__main__')\n"
 CITIES = {  # profile: input file in ../shared/data/<profile>/
     "new-york-city": "test_sample3.csv",
     "los-angeles": "MyLA311_Service_Request_Data_2017_Subset.csv",
@@ -37,23 +31,6 @@ def _load_sample_module():
 
 
 sample_release = _load_sample_module()
-
-
-@pytest.fixture
-def run_page(monkeypatch):
-    """``run_page(db_url, page, **query_params) -> AppTest`` after the page's first run
-    (home first, then ``switch_page`` to the page, as a visitor following a link would)."""
-    def run(db_url: str, page: str = "home", **params) -> AppTest:
-        monkeypatch.setenv("PORTAL_DB_URL", db_url)
-        at = AppTest.from_string(WRAPPER, default_timeout=60)
-        at.run()
-        if page != "home":
-            for key, value in params.items():
-                at.query_params[key] = value
-            at.switch_page(str(ROOT / "pages" / f"{page}.py"))
-            at.run()
-        return at
-    return run
 
 
 @pytest.fixture(scope="module")

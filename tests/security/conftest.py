@@ -17,8 +17,6 @@ import pii
 
 ROOT = Path(__file__).resolve().parents[2]
 CITIES = pii.CITIES
-# AppTest.from_file("app.py") would run the pages/ folder in Streamlit's legacy mode (see tests/pages/conftest.py)
-WRAPPER = f"import runpy\nrunpy.run_path({str(ROOT / 'app.py')!r}, run_name='__main__')\n"
 
 
 @dataclass(frozen=True)
@@ -99,23 +97,4 @@ def hostile_raw(_hostile) -> hostile.HostileRelease:
 def hostile_release(request, _hostile) -> hostile.HostileRelease:
     return _hostile(request.param == "scrubbed")
 
-
-@pytest.fixture
-def run_page(monkeypatch):
-    """``run_page(db_url, page, **query_params) -> AppTest`` after the page's first run (home first,
-    then ``switch_page``, as a visitor following a link would)."""
-    from streamlit.testing.v1 import AppTest
-
-    def run(db_url: str, page: str = "home", **params) -> AppTest:
-        monkeypatch.setenv("PORTAL_DB_URL", db_url)
-        at = AppTest.from_string(WRAPPER, default_timeout=60)
-        at.run()
-        if page != "home":
-            for key, value in params.items():
-                at.query_params[key] = value
-            at.switch_page(str(ROOT / "pages" / f"{page}.py"))
-            at.run()
-        return at
-
-    return run
 
