@@ -50,7 +50,3 @@ def to_text(table: pa.Table) -> pa.Table:
             text = col
         cols.append(pc.fill_null(text, ""))
     return pa.Table.from_arrays(cols, names=table.column_names)
-
-
-def text_frame(table: pa.Table) -> pd.DataFrame:
-    return to_text(table).to_pandas()

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from contextlib import ExitStack, contextmanager
@@ -253,8 +254,13 @@ def _index_path(out: Path, name: str, version: str) -> Path:
 
 
 def _same_data(current: Path, staged: Path) -> bool:
+    """Do the staged data files hash the same as the current release's (as its datapackage.json records)?"""
     files = ["service_requests.csv", "service_requests.parquet", "neighborhoods.geojson", "service_types.csv"]
-    return all((current / "data" / f).is_file() and sha256_file(current / "data" / f) == sha256_file(staged / "data" / f) for f in files)
+    try:
+        recorded = {r["path"]: r["hash"] for r in json.loads((current / "datapackage.json").read_text(encoding="utf-8"))["resources"]}
+    except (OSError, ValueError, KeyError):
+        return False
+    return all(recorded.get(f"data/{f}") == f"sha256:{sha256_file(staged / 'data' / f)}" for f in files)
 
 
 def _safe_url(url: str) -> str:

@@ -22,6 +22,7 @@ import os
 import shutil
 import uuid
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -36,6 +37,13 @@ ROW_GROUP = 131_072
 
 
 def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file; a file unchanged since it was last hashed is not read again."""
+    st = os.stat(path)
+    return _sha256(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _sha256(path: str, _size: int, _mtime_ns: int) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -87,7 +95,6 @@ class Staging:
             (self.dir / "data").mkdir(parents=True)
         except OSError as exc:
             raise PublishError(out, f"cannot create the staging folder: {exc.strerror}") from None
-        self.tz = tz
         self.arrow_schema = arrow_schema
         self.csv_path = self.dir / "data" / "service_requests.csv"
         self.parquet_path = self.dir / "data" / "service_requests.parquet"
