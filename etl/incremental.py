@@ -6,62 +6,130 @@ row is quarantined as ``older_than_current_release``); ids not in the delta are 
 unchanged, and no request is removed. The new release therefore holds the same rows a full run
 over (previous input + delta) publishes; carried-over rows keep their order and the delta's
 follow. Only the delta goes through the transform, and only its rows are written to the database.
+
+Carried-over rows are not formatted again: their CSV records are copied as bytes from the current
+release (one record per line; otherwise they are re-formatted), their typed rows come from its
+Parquet file, and their changelog entries (id, status, row hash) from its index, by position.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from . import faults
 from .cells import to_text
 from .chunks import Published, RunStats
 from .quarantine import Quarantine
 
+DATES = ("requested_datetime", "updated_datetime", "closed_datetime")
+TYPE_KEYS = ["service_code", "service_name", "agency_responsible"]
 
-def carry_over(base_dir: Path, base_index: Path, delta: list[Published], staging, stats: RunStats,
-               quarantine: Quarantine) -> tuple[pa.Table, list[str], int]:
-    """Write the base rows the delta does not replace, then the delta rows that win.
 
-    Returns (the delta rows written, the base ids they replace, rows in the new release).
-    """
+@dataclass
+class CarryOver:
+    """What the new release takes from the current one, and which delta rows win."""
+
+    base_dir: Path
+    base_rows: int            # rows in the current release
+    drop: np.ndarray          # positions of its rows that the delta replaces
+    replaced: list[str]       # the ids at those positions
+    winners: list[Published]  # the delta rows that win, in delta order
+    rows: pa.Table            # the winners' typed rows (what the database receives)
+
+    @property
+    def rows_in_release(self) -> int:
+        return self.base_rows - len(self.drop) + self.rows.num_rows
+
+
+def plan(base_dir: Path, base_index: Path, delta: list[Published], arrow_schema: pa.Schema, stats: RunStats,
+         quarantine: Quarantine) -> CarryOver:
+    """Decide which rows the new release holds and count them into ``stats``, reading only the
+    current release's columns that decide and count (nothing is written)."""
     updates = pd.concat([p.frame.set_index("service_request_id")["updated_datetime"] for p in delta]) if delta else pd.Series(dtype=object)
-    delta_ids = pa.array(updates.index.to_numpy(), pa.string())
-    replaced, keep_base, carried = [], set(), 0
-    for batch in pq.ParquetFile(base_dir / "data" / "service_requests.parquet").iter_batches(batch_size=256_000):
-        table = pa.Table.from_batches([batch]).cast(staging.arrow_schema)
-        hit = pc.is_in(table["service_request_id"], value_set=delta_ids)
-        if pc.any(hit).as_py():
-            both = table.filter(hit).select(["service_request_id", "updated_datetime"]).to_pandas()
-            newer_base = both["updated_datetime"].to_numpy() > updates.loc[both["service_request_id"]].to_numpy()
-            keep_base.update(both.loc[newer_base, "service_request_id"])
-            replaced += both.loc[~newer_base, "service_request_id"].tolist()
-            hit = pc.and_(hit, pc.invert(pc.is_in(table["service_request_id"], value_set=pa.array(sorted(keep_base), pa.string()))))
-        kept = table.filter(pc.invert(hit))
-        staging.write_requests(kept, to_text(kept))
-        carried += kept.num_rows
-        stats.type_counts.append(_type_counts(kept))
-        stats.see_dates(*(kept[c].to_pandas() for c in ("requested_datetime", "updated_datetime", "closed_datetime")))
-    index = pq.read_table(base_index).to_pandas()
-    stats.index_parts.append(index[~index["service_request_id"].isin(set(replaced))])
-    written = []
+    base = _read(base_dir, ["service_request_id", "updated_datetime", *TYPE_KEYS, *DATES[::2]], arrow_schema)
+    ids = base["service_request_id"]
+    hits = np.flatnonzero(pc.is_in(ids, value_set=pa.array(updates.index.to_numpy(), pa.string())).to_numpy(zero_copy_only=False))
+    keep_base: set[str] = set()
+    drop = hits
+    if len(hits):
+        both = base.select(["service_request_id", "updated_datetime"]).take(pa.array(hits)).to_pandas()
+        newer_base = both["updated_datetime"].to_numpy() > updates.loc[both["service_request_id"]].to_numpy()
+        keep_base = set(both.loc[newer_base, "service_request_id"])
+        drop = hits[~newer_base]
+    replaced = ids.take(pa.array(drop, pa.int64())).to_pylist()
+    kept = _without(base, drop)
+    stats.type_counts.append(_type_counts(kept))
+    _see_latest(stats, kept)
+    stats.index_parts.append(_carried_index(pq.read_table(base_index), ids, drop, replaced))
+    winners = []
     for pub in delta:
         wins = ~pub.frame["service_request_id"].isin(keep_base).to_numpy()
         for row in pub.frame.loc[~wins, "_row"]:
             quarantine.note(int(row), "older_than_current_release", "updated_datetime", "the current release has a later update of this id")
         pub = Published(pub.typed.filter(pa.array(wins)), pub.text.filter(pa.array(wins)), pub.frame[wins], pub.cells[wins])
-        staging.write_requests(pub.typed, pub.text)
         stats.add(pub)
-        written.append(pub.typed)
-    rows = pa.concat_tables(written) if written else staging.arrow_schema.empty_table()
-    return rows, replaced, carried + rows.num_rows
+        winners.append(pub)
+    rows = pa.concat_tables([w.typed for w in winners]) if winners else arrow_schema.empty_table()
+    return CarryOver(base_dir, base.num_rows, drop, replaced, winners, rows)
+
+
+def write(carry: CarryOver, staging) -> None:
+    """Stage the new release's rows: the carried-over ones, then the winners. The Parquet file is
+    written in a second thread while the CSV records are copied (both release the GIL)."""
+
+    def typed() -> None:
+        staging.write_typed(_without(_read(carry.base_dir, None, staging.arrow_schema), carry.drop))
+        for w in carry.winners:
+            staging.write_typed(w.typed)
+
+    with ThreadPoolExecutor(1) as pool:
+        parquet = pool.submit(typed)
+        if not staging.copy_csv_records(carry.base_dir / "data" / "service_requests.csv", carry.base_rows, carry.drop):
+            staging.write_text(to_text(_without(_read(carry.base_dir, None, staging.arrow_schema), carry.drop)))
+        for w in carry.winners:
+            staging.write_text(w.text)
+        parquet.result()
+    faults.checkpoint("publish.chunk_written")
+
+
+def _read(base_dir: Path, columns: list[str] | None, schema: pa.Schema) -> pa.Table:
+    """Columns of the current release's Parquet file, typed as published (Parquet keeps ms timestamps)."""
+    table = pq.read_table(base_dir / "data" / "service_requests.parquet", columns=columns)
+    return table.cast(pa.schema([schema.field(name) for name in table.column_names]))
+
+
+def _without(table: pa.Table, drop: np.ndarray) -> pa.Table:
+    """``table`` without the rows at positions ``drop``, as slices of it (no copy)."""
+    bounds = np.concatenate([[-1], np.sort(drop), [table.num_rows]]).astype(np.int64)
+    pieces = [table.slice(a + 1, b - a - 1) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()) if b - a - 1 > 0]
+    return pa.concat_tables(pieces) if pieces else table.slice(0, 0)
+
+
+def _carried_index(index: pa.Table, ids: pa.ChunkedArray, drop: np.ndarray, replaced: list[str]) -> pd.DataFrame:
+    """The current index's entries of the carried-over rows: by position when the index lists the
+    release's rows in order (it is written that way), else by id."""
+    if index.num_rows == len(ids) and index["service_request_id"].equals(ids):
+        return _without(index, drop).to_pandas()
+    frame = index.to_pandas()
+    return frame[~frame["service_request_id"].isin(set(replaced))].reset_index(drop=True)
+
+
+def _see_latest(stats: RunStats, table: pa.Table) -> None:
+    latest = [pc.max(table[c]).as_py() for c in DATES]
+    latest = [pd.Timestamp(t) for t in latest if t is not None]
+    if latest and (stats.data_through is None or max(latest) > stats.data_through):
+        stats.data_through = max(latest)
 
 
 def _type_counts(table: pa.Table) -> pd.DataFrame:
-    keys = ["service_code", "service_name", "agency_responsible"]
-    grouped = table.select(keys).group_by(keys, use_threads=False).aggregate([([], "count_all")])
+    grouped = table.select(TYPE_KEYS).group_by(TYPE_KEYS, use_threads=False).aggregate([([], "count_all")])
     frame = grouped.to_pandas().rename(columns={"count_all": "n"})
     frame["agency_responsible"] = frame["agency_responsible"].fillna("")
     return frame

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from portal.tables import metadata, neighborhoods, releases, service_requests, service_types
 
 from . import faults
-from .summaries import write_summaries
+from .summaries import store_summaries, write_summaries
 
 DEFAULT_DB_URL = "sqlite:///datasets/portal.db"
 
@@ -76,26 +76,22 @@ def _clear(conn: Connection) -> None:
 
 
 def load_release(db_url: str, release_dir: Path, batch_rows: int | None = None, before_commit=None,
-                 stored_dir: Path | None = None, delta: tuple[pa.Table, list[str]] | None = None) -> str:
+                 stored_dir: Path | None = None) -> str:
     """Replace the database's release with the one in ``release_dir``; returns its version.
 
     ``before_commit`` runs inside the transaction after everything is loaded: if it raises, the
     database is rolled back (the pipeline passes the switch of the release symlink here).
     ``stored_dir`` is where the files will be once switched (default: ``release_dir``).
-    ``delta`` = (new or changed rows, ids they replace): an incremental release only touches
-    those rows; the database must hold the release it was built on.
+    (An incremental release changes only its delta's rows: ``DeltaLoad``.)
     """
     batch_rows = batch_rows or int(os.environ.get("PORTAL_LOAD_BATCH_ROWS", "100000"))
     release_dir = Path(release_dir).resolve()
-    if delta is None and sqlite_file(db_url) is not None:
+    if sqlite_file(db_url) is not None:
         return _load_sqlite_file(sqlite_file(db_url), release_dir, batch_rows, before_commit, stored_dir or release_dir)
     engine = make_engine(db_url)
     metadata.create_all(engine)
     with engine.begin() as conn:
-        if delta is None:
-            _replace_all(conn, release_dir, batch_rows)
-        else:
-            _replace_delta(conn, *delta)
+        _replace_all(conn, release_dir, batch_rows)
         version = _finish(conn, release_dir, stored_dir or release_dir)
         if before_commit is not None:
             before_commit()
@@ -176,6 +172,48 @@ class SqliteBuild:
         self.tmp.unlink(missing_ok=True)
 
 
+class DeltaLoad:
+    """An incremental release's change to the database, in one transaction.
+
+    ``prepare`` (run in a thread while the release files are staged) replaces the delta's rows,
+    loads the lookups and computes the summaries; ``finish`` adds the releases row, runs
+    ``before_commit`` (the switch) and commits. The database must hold the release the delta was
+    built on (the pipeline checks ``current_version`` and does a full load otherwise).
+    """
+
+    def __init__(self, db_url: str):
+        sqlite = db_url.startswith("sqlite")
+        self.engine = create_engine(db_url, connect_args={"check_same_thread": False}) if sqlite else make_engine(db_url)
+        if sqlite:  # the delta updates seven indexes in place: keep their pages in memory
+            event.listen(self.engine, "connect", lambda dbapi, _rec: dbapi.execute("PRAGMA cache_size=-200000"))
+        metadata.create_all(self.engine)
+        self.conn = self.engine.connect()
+        self.trans = self.conn.begin()
+        self.job = None  # the pipeline's future of ``prepare``
+
+    def prepare(self, rows: pa.Table, replaced: list[str], data_dir: Path, version: str, through: str | None) -> None:
+        _replace_delta(self.conn, rows, replaced)
+        _load_lookups(self.conn, data_dir)
+        store_summaries(self.conn, version, through)
+
+    def finish(self, release_dir: Path, stored_dir: Path, before_commit=None) -> str:
+        version = _finish(self.conn, release_dir, stored_dir, prepared=True)
+        if before_commit is not None:
+            before_commit()
+        faults.checkpoint("load.switched_before_commit")
+        self.trans.commit()
+        self.discard()
+        faults.checkpoint("load.committed")
+        return version
+
+    def discard(self) -> None:
+        """Roll back whatever was not committed and let go of the database."""
+        if self.trans.is_active:
+            self.trans.rollback()
+        self.conn.close()
+        self.engine.dispose()
+
+
 def _load_sqlite_file(path: Path, release_dir: Path, batch_rows: int, before_commit, stored_dir: Path) -> str:
     build = SqliteBuild(path, batch_rows)
     try:
@@ -211,14 +249,20 @@ def _replace_delta(conn: Connection, rows: pa.Table, replaced: list[str]) -> Non
     conn.execute(delete(service_types))
 
 
-def _finish(conn: Connection, release_dir: Path, stored_dir: Path) -> str:
-    """Lookups and the releases row: the database names the release it holds."""
+def _load_lookups(conn: Connection, data_dir: Path) -> None:
+    _load_neighborhoods(conn, data_dir / "neighborhoods.geojson")
+    _load_service_types(conn, data_dir / "service_types.csv")
+    faults.checkpoint("load.lookups")
+
+
+def _finish(conn: Connection, release_dir: Path, stored_dir: Path, prepared: bool = False) -> str:
+    """Lookups, the releases row and the summaries: the database names the release it holds.
+    ``prepared``: the lookups and summaries are already in the transaction (``DeltaLoad``)."""
     descriptor = json.loads((release_dir / "datapackage.json").read_text(encoding="utf-8"))
     report = json.loads((release_dir / "report.json").read_text(encoding="utf-8"))
     changelog = json.loads((release_dir / "changelog.json").read_text(encoding="utf-8"))
-    _load_neighborhoods(conn, release_dir / "data" / "neighborhoods.geojson")
-    _load_service_types(conn, release_dir / "data" / "service_types.csv")
-    faults.checkpoint("load.lookups")
+    if not prepared:
+        _load_lookups(conn, release_dir / "data")
     conn.execute(update(releases).values(is_current=False))
     conn.execute(delete(releases).where(releases.c.version == descriptor["version"]))
     conn.execute(insert(releases).values(
@@ -232,7 +276,8 @@ def _finish(conn: Connection, release_dir: Path, stored_dir: Path) -> str:
         is_current=True, release_dir=str(stored_dir),
         datapackage_json=json.dumps(descriptor), report_json=json.dumps(report), changelog_json=json.dumps(changelog),
     ))
-    write_summaries(conn, descriptor["version"])
+    if not prepared:
+        write_summaries(conn, descriptor["version"])
     faults.checkpoint("load.before_commit")
     return descriptor["version"]
 

@@ -67,11 +67,19 @@ def write_service_types(types: pd.DataFrame, path: Path) -> None:
     text.to_csv(path, index=False, lineterminator="\n")
 
 
-def compute_changes(index: pd.DataFrame, previous_index: Path | None) -> tuple[pd.DataFrame, dict]:
-    """Compare (id, status, row_hash) of this release with the previous one."""
+def compute_changes(index: pd.DataFrame, previous_index: Path | None, only: pd.Series | None = None) -> tuple[pd.DataFrame, dict]:
+    """Compare (id, status, row_hash) of this release with the previous one.
+
+    ``only``: the ids that can differ (an incremental release's delta; every other row was copied
+    from the previous release), so the comparison reads just those.
+    """
     if previous_index is None or not previous_index.exists():
         return pd.DataFrame(columns=["service_request_id", "change", "status_before", "status_after"]), {"first_release": True}
     prev = pq.read_table(previous_index).to_pandas()
+    if only is not None:
+        wanted = set(only)
+        index = index[index["service_request_id"].isin(wanted)]
+        prev = prev[prev["service_request_id"].isin(wanted)]
     merged = index.merge(prev, on="service_request_id", how="outer", suffixes=("", "_before"), indicator=True)
     added = merged["_merge"] == "left_only"
     removed = merged["_merge"] == "right_only"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -28,8 +29,8 @@ from .chunks import Context, RunStats, normalise_chunk, process_all
 from .dedupe import find_superseded
 from .errors import InputError, PublishError
 from .geo import load_boundaries
-from .incremental import carry_over
-from .load import DEFAULT_DB_URL, SqliteBuild, current_version, load_release, sqlite_file
+from . import incremental as delta_release
+from .load import DEFAULT_DB_URL, DeltaLoad, SqliteBuild, current_version, load_release, sqlite_file
 from .package import (build_datapackage, build_service_types, compute_changes, release_history,
                       write_index, write_service_types)
 from .profile import REQUIRED_MAPPINGS, load_profile
@@ -137,25 +138,38 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
             stats.add_summary(summary)
             progress("rows", stats.rows_read, stats.published, min(1.0, n * block_bytes / size))
     stats.rows_read += quarantine.unread
-    rows_in_release, db_delta = stats.published, None
+    rows_in_release, carry, delta_load = stats.published, None, None
     if incremental:
-        delta_rows, replaced, rows_in_release = carry_over(current, _index_path(out, profile.name, current.name), delta,
-                                                           staging, stats, quarantine)
-        db_delta = (delta_rows, replaced)
+        carry = delta_release.plan(current, _index_path(out, profile.name, current.name), delta, staging.arrow_schema,
+                                   stats, quarantine)
+        rows_in_release = carry.rows_in_release
     if stats.rows_read == 0 or stats.published == 0:
         staging.discard()
         raise InputError(input_path, "has a header but no data rows" if stats.rows_read == 0 else
                          f"no row could be published ({quarantine.summary_line()})")
-    timer.lap("transform+write")
-    index = stats.index()
-    changes, summary = compute_changes(index, _index_path(out, profile.name, current.name) if current else None)
-    staging.close_requests()
-    changes.to_csv(staging.dir / "data" / "changes.csv", index=False, lineterminator="\n")
     write_service_types(build_service_types(pd.concat(stats.type_counts), profile), staging.dir / "data" / "service_types.csv")
     staging.write_json("data/neighborhoods.geojson", ctx.hoods.to_geojson())
     report = _report(ctx, input_path, header, stats, quarantine, rows_in_release, incremental, current)
+    if carry is not None:
+        if current_version(db_url) == current.name:
+            # the database holds the release the delta builds on: change only the delta's rows, in
+            # a thread while the files are staged; the transaction commits after the switch
+            delta_load = stack.enter_context(_delta_loading(db_url))
+            pool = stack.enter_context(ThreadPoolExecutor(1))
+            delta_load.job = pool.submit(delta_load.prepare, carry.rows, carry.replaced, staging.dir / "data",
+                                         next_version(out, profile.name), report["data_through"])
+        delta_release.write(carry, staging)
+    timer.lap("transform+write")
+    index = stats.index()
+    changes, summary = compute_changes(index, _index_path(out, profile.name, current.name) if current else None,
+                                       only=carry.rows["service_request_id"].to_pandas() if carry is not None else None)
+    staging.close_requests()
+    changes.to_csv(staging.dir / "data" / "changes.csv", index=False, lineterminator="\n")
     if current is not None and _same_data(current, staging.dir):
         staging.discard()
+        if delta_load is not None:
+            delta_load.job.result()
+            delta_load.discard()
         version = current.name
         progress("done", f"unchanged: release {version} already holds this data")
         if current_version(db_url) != version:
@@ -183,8 +197,11 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
 
     if build is not None:
         build.finish(staging.dir, release_dir, before_commit=switch)
+    elif delta_load is not None:
+        delta_load.job.result()
+        delta_load.finish(staging.dir, release_dir, before_commit=switch)
     else:
-        load_release(db_url, staging.dir, stored_dir=release_dir, before_commit=switch, delta=db_delta)
+        load_release(db_url, staging.dir, stored_dir=release_dir, before_commit=switch)
     timer.lap("load")
     report["timing_seconds"] = timer.laps
     return Result(version, release_dir, True, report, timer.laps)
@@ -239,6 +256,16 @@ def _building(db_url: str):
     finally:
         if build is not None:
             build.discard()
+
+
+@contextmanager
+def _delta_loading(db_url: str):
+    """A DeltaLoad, rolled back unless the run finishes it."""
+    load = DeltaLoad(db_url)
+    try:
+        yield load
+    finally:
+        load.discard()
 
 
 def _workers(input_path: Path, block_bytes: int) -> int:

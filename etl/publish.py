@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -33,6 +34,7 @@ from . import faults
 from .errors import PublishError
 
 CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed", include_header=True)
+CSV_BODY_OPTIONS = pacsv.WriteOptions(quoting_style="needed", include_header=False)
 ROW_GROUP = 131_072
 
 
@@ -98,7 +100,9 @@ class Staging:
         self.arrow_schema = arrow_schema
         self.csv_path = self.dir / "data" / "service_requests.csv"
         self.parquet_path = self.dir / "data" / "service_requests.parquet"
-        self._csv = None
+        self._csv = None          # pyarrow CSVWriter of the text rows, on self._csv_file
+        self._csv_file = None
+        self._csv_header = False  # the header is in the file (written by the writer or copied)
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self._parquet = pq.ParquetWriter(self.parquet_path, arrow_schema, compression="zstd",
@@ -106,16 +110,62 @@ class Staging:
         self.text_schema = pa.schema([pa.field(n, pa.string()) for n in arrow_schema.names])
 
     def write_requests(self, typed: pa.Table, text: pa.Table) -> None:
+        self.write_text(text)
+        self.write_typed(typed)
+        faults.checkpoint("publish.chunk_written")
+
+    def write_text(self, text: pa.Table) -> None:
+        """Rows of the CSV, as the text cells ``cells.to_text`` makes."""
         guard_disk(self.out)
-        if self._csv is None:
-            self._csv = pacsv.CSVWriter(self.csv_path, self.text_schema, write_options=CSV_OPTIONS)
-        self._csv.write_table(text.cast(self.text_schema))
+        self._csv_writer().write_table(text.cast(self.text_schema))
+
+    def write_typed(self, typed: pa.Table) -> None:
+        """Rows of the Parquet file (typed), in the same order as the CSV's."""
         if typed.schema != self.arrow_schema:  # rows carried over from a release read back as ms timestamps
             typed = typed.cast(self.arrow_schema)
         self._pending.append(typed)
         self._pending_rows += typed.num_rows
         self._flush_row_groups(final=False)
-        faults.checkpoint("publish.chunk_written")
+
+    def copy_csv_records(self, source: Path, records: int, drop: np.ndarray) -> bool:
+        """Copy a published CSV's header and records, except the 0-based record numbers ``drop``, as bytes.
+
+        Only for a file this module wrote, with one record per line (published cells hold no line
+        breaks); returns False, having written nothing, when ``source`` does not have exactly
+        ``records`` + 1 lines. Must come before any other CSV row. The kept byte ranges are copied
+        by the kernel (``copy_file_range``).
+        """
+        if self._csv is not None or self._csv_header:
+            raise RuntimeError("copy_csv_records must come first")
+        guard_disk(self.out)
+        with open(source, "rb") as f:
+            ends = _line_ends(f)
+            size = os.fstat(f.fileno()).st_size
+            if size == 0 or len(ends) != records + 1 or ends[-1] != size - 1:
+                return False
+            out = self._open_csv_file()
+            out.flush()
+            starts = np.concatenate([[0], ends[:-1] + 1])
+            at = 0
+            for line in (np.sort(np.asarray(drop, dtype=np.int64)) + 1).tolist():  # line 0 is the header
+                _copy_range(f.fileno(), out.fileno(), at, int(starts[line]) - at)
+                at = int(ends[line]) + 1
+            _copy_range(f.fileno(), out.fileno(), at, size - at)
+            out.seek(0, os.SEEK_END)
+        self._csv_header = True
+        return True
+
+    def _open_csv_file(self):
+        if self._csv_file is None:
+            self._csv_file = open(self.csv_path, "wb")
+        return self._csv_file
+
+    def _csv_writer(self) -> pacsv.CSVWriter:
+        if self._csv is None:
+            self._csv = pacsv.CSVWriter(self._open_csv_file(), self.text_schema,
+                                        write_options=CSV_BODY_OPTIONS if self._csv_header else CSV_OPTIONS)
+            self._csv_header = True
+        return self._csv
 
     def _flush_row_groups(self, final: bool) -> None:
         """Row groups of exactly ROW_GROUP rows (the last one shorter), whatever the chunking: the
@@ -131,10 +181,13 @@ class Staging:
         self._pending, self._pending_rows = ([rest] if rest.num_rows else []), rest.num_rows
 
     def close_requests(self) -> None:
-        if self._csv is None:
-            self._csv = pacsv.CSVWriter(self.csv_path, self.text_schema, write_options=CSV_OPTIONS)
+        if not self._csv_header:
+            self._csv_writer()
         self._flush_row_groups(final=True)
-        self._csv.close()
+        if self._csv is not None:
+            self._csv.close()
+        if self._csv_file is not None and not self._csv_file.closed:
+            self._csv_file.close()
         self._parquet.close()
 
     def write_json(self, relative: str, data) -> Path:
@@ -146,7 +199,27 @@ class Staging:
         return path
 
     def discard(self) -> None:
+        if self._csv_file is not None and not self._csv_file.closed:
+            self._csv_file.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _line_ends(f, block: int = 16 << 20) -> np.ndarray:
+    """Offsets of every b"\\n" in the open file ``f``, read in blocks."""
+    ends, buf, at = [], bytearray(block), 0
+    while n := f.readinto(buf):
+        ends.append(np.flatnonzero(np.frombuffer(buf, np.uint8, n) == 10) + at)
+        at += n
+    return np.concatenate(ends) if ends else np.empty(0, np.int64)
+
+
+def _copy_range(src: int, dst: int, offset: int, count: int) -> None:
+    """Append ``count`` bytes of ``src`` from ``offset`` to ``dst`` (at its current position)."""
+    while count > 0:
+        done = os.copy_file_range(src, dst, count, offset)
+        if done == 0:
+            raise OSError(errno.EIO, "short copy", str(src))
+        offset, count = offset + done, count - done
 
 
 def guard_disk(path: Path, min_free: int = 1 << 20) -> None:

@@ -13,4 +13,9 @@ def write_summaries(conn: Connection, version: str) -> None:
     """Compute and store the figures of release ``version``; its rows, lookups and releases row
     are already in ``conn``'s transaction, so the figures commit (or roll back) with them."""
     stored = conn.execute(select(releases.c.data_through).where(releases.c.version == version)).scalar()
-    summaries.store(conn, version, parse_utc_naive(data_through(conn, stored)))
+    store_summaries(conn, version, stored)
+
+
+def store_summaries(conn: Connection, version: str, through: str | None) -> None:
+    """The same, with the release's ``data_through`` given (before its releases row exists)."""
+    summaries.store(conn, version, parse_utc_naive(data_through(conn, through)))

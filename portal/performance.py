@@ -28,6 +28,17 @@ def _grouping(by: str) -> dict:
     raise ValueError(f"unknown grouping {by!r}; use one of {sorted(GROUPINGS)}")
 
 
+def _type_names(conn: Connection) -> dict[str, str] | None:
+    """``{service_code: service_name}`` when grouping by type name is the same as grouping by
+    code (every code of the requests has a service_types row, and no two codes share a name);
+    else None. Grouping by the indexed code avoids joining every row to service_types."""
+    types = {code: name for code, name in conn.execute(select(service_types.c.service_code, service_types.c.service_name))}
+    if len(set(types.values())) != len(types):
+        return None
+    codes = conn.execute(select(SR.service_code).distinct()).scalars().all()
+    return types if all(code in types for code in codes) else None
+
+
 def _counts(conn: Connection, groups: dict, *where) -> dict:
     # group in an outer query: the coalesce above carries a bound parameter
     inner = select(*[e.label(k) for k, e in groups.items()]).select_from(WITH_TYPES).where(*where).subquery()
@@ -40,7 +51,11 @@ def performance_table(conn: Connection, as_of: datetime, period: Period, by: str
     them are marked closed (closed_n, with a days_to_close) and still open at ``as_of``; median
     and p90 days to close and share within target over those marked closed; the open backlog and
     its median age at ``as_of``. ``small_sample`` marks closed_n < 20."""
-    groups = _grouping(by)
+    groups, names = _grouping(by), None
+    if by == "service":
+        names = _type_names(conn)
+        if names is not None:
+            groups = {"g": SR.service_code}
     parts = {
         "requests": _counts(conn, groups, period.contains(SR.requested_datetime)),
         "left_out": left_out(conn, period, groups=groups),
@@ -50,6 +65,8 @@ def performance_table(conn: Connection, as_of: datetime, period: Period, by: str
         "target": within_target(conn, period, groups=groups),
         "age": backlog_age(conn, as_of, groups=groups),
     }
+    if names is not None:  # code -> its name (one code per name, so no two groups merge)
+        parts = {part: {(names[key[0]],): v for key, v in values.items()} for part, values in parts.items()}
     keys = sorted(set().union(*parts.values()), key=lambda k: str(k[0]))
     rows = []
     for key in keys:

@@ -11,15 +11,18 @@ day after their latest time (20 of them were open) and 30 new requests under new
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from bench import delta
 from etl.demo import write_demo_input
 from etl.pipeline import publish_release
+from etl.profile import load_profile
 from etl_testkit import read_text_csv
 
 AS_OF = datetime.fromisoformat("2026-11-15T00:00:00+00:00")  # after the demo data ends (2026-10-31)
@@ -51,7 +54,7 @@ def runs(tmp_path_factory):
     second = _publish(made.path, incremental, incremental=True)
     full = tmp / "full"
     _publish(delta.concatenate(base, made.path, tmp / "base+delta.csv"), full)
-    return {"first": first, "second": second, "delta": made, "incremental": incremental, "full": full}
+    return {"first": first, "second": second, "delta": made, "incremental": incremental, "full": full, "base_csv": base}
 
 
 def test_incremental_changelog_counts_exactly_the_delta(runs):
@@ -81,3 +84,151 @@ def test_incremental_release_equals_a_full_run_over_base_plus_delta(runs):
 
 def test_incremental_database_equals_the_full_runs_database(runs):
     pd.testing.assert_frame_equal(_db_rows(runs["incremental"]), _db_rows(runs["full"]))
+
+
+def _lines(path) -> list[bytes]:
+    return path.read_bytes().splitlines(keepends=True)
+
+
+def test_incremental_csv_copies_the_carried_records_byte_for_byte(runs):
+    """Carried-over records are the previous release's bytes, in order, minus the replaced ids;
+    the delta's records follow, with the same bytes a full run writes for them."""
+    base = _lines(runs["incremental"] / "releases" / PACKAGE / runs["first"].version / "data" / "service_requests.csv")
+    inc = _lines(runs["incremental"] / PACKAGE / "data" / "service_requests.csv")
+    full = _lines(runs["full"] / PACKAGE / "data" / "service_requests.csv")
+    changed = {i.encode() for i in runs["delta"].changed_ids}
+    carried = [line for line in base[1:] if line.split(b",", 1)[0].strip(b'"') not in changed]
+    assert len(base) - 1 - len(carried) == N_CHANGED
+    assert inc[0] == base[0] == full[0]
+    assert inc[1:1 + len(carried)] == carried
+    assert len(inc) == 1 + len(carried) + N_CHANGED + N_NEW
+    assert sorted(inc) == sorted(full)
+
+
+def test_incremental_parquet_service_types_and_index_equal_a_full_run(runs):
+    key = ["service_request_id"]
+    inc = pq.read_table(runs["incremental"] / PACKAGE / "data" / "service_requests.parquet").to_pandas()
+    full = pq.read_table(runs["full"] / PACKAGE / "data" / "service_requests.parquet").to_pandas()
+    assert len(inc) == len(full) == runs["first"].report["rows_published"] + N_NEW
+    pd.testing.assert_frame_equal(inc.sort_values(key, ignore_index=True), full.sort_values(key, ignore_index=True))
+    for name in ("service_types.csv", "neighborhoods.geojson"):
+        assert (runs["incremental"] / PACKAGE / "data" / name).read_bytes() == (runs["full"] / PACKAGE / "data" / name).read_bytes()
+    index = {}
+    for which in ("incremental", "full"):
+        release = (runs[which] / PACKAGE).resolve().name
+        index[which] = pq.read_table(runs[which] / "releases" / PACKAGE / ".index" / f"{release}.parquet").to_pandas()
+    pd.testing.assert_frame_equal(index["incremental"].sort_values(key, ignore_index=True),
+                                  index["full"].sort_values(key, ignore_index=True))
+    assert runs["second"].report["data_through"] == json.loads((runs["full"] / PACKAGE / "report.json").read_text())["data_through"]
+
+
+def _copy_state(src, dst):
+    shutil.copytree(src, dst, symlinks=True)
+    return dst
+
+
+def test_delta_rows_older_than_the_current_release_are_quarantined(runs, tmp_path):
+    """A delta row whose update is older than the current release's row loses to it (latest update
+    wins): it is quarantined as older_than_current_release and the release keeps its row."""
+    prof = load_profile("demo")
+    cols = prof.columns
+    raw = pd.read_csv(runs["delta"].path, dtype=str, keep_default_na=False)
+    changed = raw[raw[cols["service_request_id"]].isin(runs["delta"].changed_ids)]
+    stale = changed[changed[cols["updated_datetime"]] != changed[cols["requested_datetime"]]].head(5).copy()
+    stale[cols["updated_datetime"]] = stale[cols["requested_datetime"]]  # older than any update the release holds
+    stale[cols["status"]] = prof.statuses["open"][0]
+    stale[cols["closed_datetime"]] = ""
+    fresh = raw[raw[cols["service_request_id"]].isin(runs["delta"].new_ids)].head(1).copy()
+    fresh[cols["service_request_id"]] = fresh[cols["service_request_id"]] + "-x"
+    path = tmp_path / "stale.csv"
+    pd.concat([stale, fresh]).to_csv(path, index=False)
+    out = _copy_state(runs["incremental"], tmp_path / "out")
+    before = pq.read_table(out / PACKAGE / "data" / "service_requests.parquet").to_pandas().set_index("service_request_id")
+    result = _publish(path, out, incremental=True)
+    assert result.report["rows_read"] == 6
+    assert result.report["quarantine_reasons"] == {"older_than_current_release": 5}
+    assert sorted(e["row"] for e in result.report["quarantine_examples"]["older_than_current_release"]) == [1, 2, 3, 4, 5]
+    changelog = json.loads((out / PACKAGE / "changelog.json").read_text(encoding="utf-8"))
+    assert delta.changelog_counts(changelog) == {"added": 1, "removed": 0, "changed": 0, "status_changes": {}}
+    after = pq.read_table(out / PACKAGE / "data" / "service_requests.parquet").to_pandas().set_index("service_request_id")
+    ids = list(stale[cols["service_request_id"]])
+    pd.testing.assert_frame_equal(after.loc[ids], before.loc[ids])
+    assert len(after) == len(before) + 1
+    assert len(_db_rows(out)) == len(after)
+
+
+def test_incremental_loads_a_full_release_when_the_database_does_not_hold_the_base(runs, tmp_path):
+    """The database is changed by the delta only when it holds the release the delta builds on."""
+    out = _copy_state(runs["incremental"], tmp_path / "out")
+    (out / "portal.db").unlink()
+    shutil.copy(runs["full"] / "portal.db", out / "portal.db")  # holds another package's release history
+    made = runs["delta"]
+    raw = pd.read_csv(made.path, dtype=str, keep_default_na=False)
+    cols = load_profile("demo").columns
+    extra = raw[raw[cols["service_request_id"]].isin(made.new_ids)].head(2).copy()
+    extra[cols["service_request_id"]] = extra[cols["service_request_id"]] + "-y"
+    extra.to_csv(tmp_path / "extra.csv", index=False)
+    engine = create_engine(f"sqlite:///{out}/portal.db")
+    with engine.begin() as conn:  # the database now holds something else than the current release
+        conn.execute(text("update releases set is_current = 0"))
+        conn.execute(text("delete from service_requests where rowid % 2 = 0"))
+    engine.dispose()
+    result = _publish(tmp_path / "extra.csv", out, incremental=True)
+    published = pq.read_table(out / PACKAGE / "data" / "service_requests.parquet").to_pandas()
+    assert len(published) == runs["second"].report["rows_in_release"] + 2 == result.report["rows_in_release"]
+    assert sorted(_db_rows(out)["service_request_id"]) == sorted(published["service_request_id"])
+
+
+@pytest.mark.postgres
+def test_incremental_on_postgres_equals_the_full_runs_database(runs, tmp_path, pg_url):
+    """The same base and delta through PostgreSQL (COPY, then the delta's DELETE + COPY): its rows
+    equal the SQLite database of the full run."""
+    from portal.tables import metadata, service_requests
+
+    engine = create_engine(pg_url)
+    metadata.drop_all(engine)
+    engine.dispose()
+    out = tmp_path / "pg"
+    base_csv = tmp_path / "base.csv"
+    shutil.copy(runs["base_csv"], base_csv)
+    publish_release("demo", base_csv, out=out, db_url=pg_url, as_of=AS_OF, private_dir=tmp_path / "private")
+    second = publish_release("demo", runs["delta"].path, out=out, db_url=pg_url, as_of=AS_OF,
+                             private_dir=tmp_path / "private", incremental=True)
+    assert second.report["mode"] == "incremental"
+
+    def typed_rows(url):
+        eng = create_engine(url)
+        with eng.connect() as conn:
+            got = [tuple(r) for r in conn.execute(select(service_requests).order_by(service_requests.c.service_request_id))]
+        eng.dispose()
+        return got
+
+    pg_rows, full_rows = typed_rows(pg_url), typed_rows(f"sqlite:///{runs['full']}/portal.db")
+    assert len(pg_rows) == len(full_rows) == runs["second"].report["rows_in_release"]
+    assert pg_rows == full_rows
+
+
+def test_copy_csv_records_copies_bytes_only_when_each_record_is_one_line(tmp_path):
+    import numpy as np
+    import pyarrow as pa
+
+    from etl.publish import Staging
+
+    schema = pa.schema([("a", pa.string())])
+    src = tmp_path / "one-per-line.csv"
+    src.write_bytes(b'"a"\n"x"\n"y, z"\n"v"\n')
+    staging = Staging(tmp_path / "out", "UTC", schema)
+    assert staging.copy_csv_records(src, 3, np.array([1]))
+    staging.write_text(pa.table({"a": ["w"]}))
+    staging.write_typed(pa.table({"a": ["x", "v", "w"]}))
+    staging.close_requests()
+    assert staging.csv_path.read_bytes() == b'"a"\n"x"\n"v"\n"w"\n'
+
+    multi = tmp_path / "multi-line.csv"
+    multi.write_bytes(b'"a"\n"x\ny"\n')
+    staging = Staging(tmp_path / "out2", "UTC", schema)
+    assert not staging.copy_csv_records(multi, 1, np.array([], dtype=np.int64))
+    staging.write_text(pa.table({"a": ["x\ny"]}))  # the caller formats the rows instead
+    staging.write_typed(pa.table({"a": ["x\ny"]}))
+    staging.close_requests()
+    assert staging.csv_path.read_bytes() == b'"a"\n"x\ny"\n'

@@ -79,3 +79,34 @@ def test_citywide_median_of_the_headline_period_equals_live(stored):
     live = metrics.days_to_close(stored, period).get((), metrics.NO_DATA)
     assert summaries.citywide_days_to_close(stored, VERSION, T, 30) == live
     assert summaries.citywide_days_to_close(stored, VERSION, T, 90) is None
+
+
+def test_performance_by_type_groups_by_code_only_when_that_changes_nothing(tmp_path):
+    """Grouping by the type's code (indexed, no join) is used only when every code has one
+    service_types name of its own; the table is then exactly the joined grouping by name. Two
+    codes under one name are grouped by name (one row), as the definition says."""
+    from unittest import mock
+
+    from sample_release import build_release_db
+
+    from portal import performance
+
+    sample = build_release_db(tmp_path)
+    engine = create_engine(sample.url)
+    with engine.begin() as conn:
+        names = performance._type_names(conn)
+        assert names is not None and len(names) >= 3
+        period = metrics.latest_period(conn, T, 30)
+        by_code = performance_table(conn, T, period, "service")
+        with mock.patch.object(performance, "_type_names", lambda _conn: None):
+            by_name = performance_table(conn, T, period, "service")
+        pd.testing.assert_frame_equal(by_code, by_name, check_exact=True)
+        whole = performance_table(conn, T, metrics.latest_period(conn, T, None), "service")
+        first, second = sorted(names)[:2]
+        conn.exec_driver_sql("UPDATE service_types SET service_name = ? WHERE service_code = ?", (names[first], second))
+        assert performance._type_names(conn) is None
+        merged = performance_table(conn, T, metrics.latest_period(conn, T, None), "service")
+    engine.dispose()
+    requests = dict(zip(whole["group"], whole["requests"]))
+    assert len(merged) == len(whole) - 1
+    assert dict(zip(merged["group"], merged["requests"]))[names[first]] == requests[names[first]] + requests[names[second]]
