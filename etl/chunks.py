@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .cells import to_arrow, to_text
 from .geo import assign_neighborhoods
@@ -68,7 +70,7 @@ class Summary:
     published: int
     flags: dict
     type_counts: pd.DataFrame
-    index: pd.DataFrame
+    index: pa.Table
     data_through: pd.Timestamp | None
 
 
@@ -102,6 +104,10 @@ def _worker_init() -> None:
         pass
 
 
+def _started() -> None:
+    return None
+
+
 def process_all(chunks, ctx: Context, quarantine: Quarantine, workers: int):
     """Yield (typed, text, summary) per chunk, in input order; with workers > 1, chunks run in parallel
     processes (at most workers + 1 in flight, so memory stays flat)."""
@@ -115,6 +121,9 @@ def process_all(chunks, ctx: Context, quarantine: Quarantine, workers: int):
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_init) as pool:
+        # fork every worker now, before this process reads a chunk: they inherit less memory
+        for started in [pool.submit(_started) for _ in range(workers)]:
+            started.result()
         pending = []
         for raw in chunks:
             pending.append((len(raw), pool.submit(process_chunk, raw, ctx)))
@@ -131,13 +140,17 @@ def _merged(result, quarantine: Quarantine):
     return typed, text, summary
 
 
-def row_index(cells: pd.DataFrame) -> pd.DataFrame:
-    """id, status and a hash of every published cell: what the changelog compares between releases."""
-    return pd.DataFrame({
-        "service_request_id": cells["service_request_id"].to_numpy(),
-        "status": cells["status"].to_numpy(),
-        "row_hash": pd.util.hash_pandas_object(cells, index=False).to_numpy(),
-    })
+INDEX_SCHEMA = pa.schema([("service_request_id", pa.string()), ("status", pa.string()), ("row_hash", pa.uint64())])
+
+
+def row_index(cells: pd.DataFrame) -> pa.Table:
+    """id, status and a hash of every published cell: what the changelog compares between releases.
+    (Arrow, not Python objects: the run keeps one entry per published row until the end.)"""
+    return pa.Table.from_arrays([
+        pa.array(cells["service_request_id"], pa.string(), from_pandas=True),
+        pa.array(cells["status"], pa.string(), from_pandas=True),
+        pa.array(pd.util.hash_pandas_object(cells, index=False).to_numpy(), pa.uint64()),
+    ], schema=INDEX_SCHEMA)
 
 
 @dataclass
@@ -148,6 +161,10 @@ class RunStats:
     type_counts: list = field(default_factory=list)
     index_parts: list = field(default_factory=list)
     data_through: pd.Timestamp | None = None
+    # With a path, the index entries (id, status, row hash: ~40 bytes a row) go to this Parquet
+    # file as they come instead of staying in memory for the whole run.
+    index_spill: Path | None = None
+    _spill_writer: object = None
 
     def add(self, pub: Published) -> None:
         self.add_summary(summarise(pub))
@@ -157,14 +174,31 @@ class RunStats:
         for col, counts in summary.flags.items():
             self.flags[col].update(counts)
         self.type_counts.append(summary.type_counts)
-        self.index_parts.append(summary.index)
+        self.add_index(summary.index)
         if summary.data_through is not None and (self.data_through is None or summary.data_through > self.data_through):
             self.data_through = summary.data_through
+
+    def add_index(self, part: pa.Table) -> None:
+        if self.index_spill is None:
+            self.index_parts.append(part)
+            return
+        if self._spill_writer is None:
+            self._spill_writer = pq.ParquetWriter(self.index_spill, INDEX_SCHEMA)
+        self._spill_writer.write_table(part.cast(INDEX_SCHEMA))
 
     def see_dates(self, *columns: pd.Series) -> None:
         latest = pd.concat([c.dropna() for c in columns]).max()
         if pd.notna(latest) and (self.data_through is None or latest > self.data_through):
             self.data_through = latest
 
-    def index(self) -> pd.DataFrame:
-        return pd.concat(self.index_parts, ignore_index=True) if self.index_parts else row_index(pd.DataFrame(columns=["service_request_id", "status"]))
+    def index(self) -> pa.Table:
+        """Every index entry added, in order."""
+        parts = list(self.index_parts)
+        if self._spill_writer is not None:
+            self._spill_writer.close()
+            self._spill_writer = None
+            parts = [pq.read_table(self.index_spill), *parts]
+            self.index_parts = parts
+            self.index_spill.unlink()
+            self.index_spill = None
+        return pa.concat_tables(parts) if parts else INDEX_SCHEMA.empty_table()

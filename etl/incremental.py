@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from . import faults
 from .cells import to_text
-from .chunks import Published, RunStats
+from .chunks import INDEX_SCHEMA, Published, RunStats
 from .quarantine import Quarantine
 
 DATES = ("requested_datetime", "updated_datetime", "closed_datetime")
@@ -67,7 +67,7 @@ def plan(base_dir: Path, base_index: Path, delta: list[Published], arrow_schema:
     kept = _without(base, drop)
     stats.type_counts.append(_type_counts(kept))
     _see_latest(stats, kept)
-    stats.index_parts.append(_carried_index(pq.read_table(base_index), ids, drop, replaced))
+    stats.add_index(_carried_index(pq.read_table(base_index), ids, drop, replaced))
     winners = []
     for pub in delta:
         wins = ~pub.frame["service_request_id"].isin(keep_base).to_numpy()
@@ -112,13 +112,13 @@ def _without(table: pa.Table, drop: np.ndarray) -> pa.Table:
     return pa.concat_tables(pieces) if pieces else table.slice(0, 0)
 
 
-def _carried_index(index: pa.Table, ids: pa.ChunkedArray, drop: np.ndarray, replaced: list[str]) -> pd.DataFrame:
+def _carried_index(index: pa.Table, ids: pa.ChunkedArray, drop: np.ndarray, replaced: list[str]) -> pa.Table:
     """The current index's entries of the carried-over rows: by position when the index lists the
     release's rows in order (it is written that way), else by id."""
+    index = index.cast(INDEX_SCHEMA)
     if index.num_rows == len(ids) and index["service_request_id"].equals(ids):
-        return _without(index, drop).to_pandas()
-    frame = index.to_pandas()
-    return frame[~frame["service_request_id"].isin(set(replaced))].reset_index(drop=True)
+        return _without(index, drop)
+    return index.filter(pc.invert(pc.is_in(index["service_request_id"], value_set=pa.array(replaced, pa.string()))))
 
 
 def _see_latest(stats: RunStats, table: pa.Table) -> None:

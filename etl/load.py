@@ -84,7 +84,7 @@ def load_release(db_url: str, release_dir: Path, batch_rows: int | None = None, 
     ``stored_dir`` is where the files will be once switched (default: ``release_dir``).
     (An incremental release changes only its delta's rows: ``DeltaLoad``.)
     """
-    batch_rows = batch_rows or int(os.environ.get("PORTAL_LOAD_BATCH_ROWS", "100000"))
+    batch_rows = batch_rows or int(os.environ.get("PORTAL_LOAD_BATCH_ROWS", "25000"))
     release_dir = Path(release_dir).resolve()
     if sqlite_file(db_url) is not None:
         return _load_sqlite_file(sqlite_file(db_url), release_dir, batch_rows, before_commit, stored_dir or release_dir)
@@ -119,7 +119,7 @@ class SqliteBuild:
     """
 
     def __init__(self, path: Path, batch_rows: int | None = None):
-        self.path, self.batch_rows = path, batch_rows or int(os.environ.get("PORTAL_LOAD_BATCH_ROWS", "100000"))
+        self.path, self.batch_rows = path, batch_rows or int(os.environ.get("PORTAL_LOAD_BATCH_ROWS", "25000"))
         path.parent.mkdir(parents=True, exist_ok=True)
         for leftover in path.parent.glob(f".{path.name}.*.building"):  # from a run that was killed
             leftover.unlink(missing_ok=True)

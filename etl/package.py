@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .publish import describe_file
@@ -67,31 +68,36 @@ def write_service_types(types: pd.DataFrame, path: Path) -> None:
     text.to_csv(path, index=False, lineterminator="\n")
 
 
-def compute_changes(index: pd.DataFrame, previous_index: Path | None, only: pd.Series | None = None) -> tuple[pd.DataFrame, dict]:
-    """Compare (id, status, row_hash) of this release with the previous one.
+def compute_changes(index: pa.Table, previous_index: Path | None, only: pd.Series | None = None) -> tuple[pd.DataFrame, dict]:
+    """Compare (id, status, row_hash) of this release with the previous one (an Arrow hash join).
 
     ``only``: the ids that can differ (an incremental release's delta; every other row was copied
     from the previous release), so the comparison reads just those.
     """
     if previous_index is None or not previous_index.exists():
         return pd.DataFrame(columns=["service_request_id", "change", "status_before", "status_after"]), {"first_release": True}
-    prev = pq.read_table(previous_index).to_pandas()
+    prev = pq.read_table(previous_index).cast(index.schema)
     if only is not None:
-        wanted = set(only)
-        index = index[index["service_request_id"].isin(wanted)]
-        prev = prev[prev["service_request_id"].isin(wanted)]
-    merged = index.merge(prev, on="service_request_id", how="outer", suffixes=("", "_before"), indicator=True)
-    added = merged["_merge"] == "left_only"
-    removed = merged["_merge"] == "right_only"
-    changed = (merged["_merge"] == "both") & (merged["row_hash"] != merged["row_hash_before"])
-    rows = merged[added | removed | changed].copy()
-    rows["change"] = np.select([added[rows.index], removed[rows.index]], ["added", "removed"], "changed")
+        wanted = pa.array(pd.unique(only), pa.string())
+        index = index.filter(pc.is_in(index["service_request_id"], value_set=wanted))
+        prev = prev.filter(pc.is_in(prev["service_request_id"], value_set=wanted))
+    now = index.append_column("here", pa.array(np.ones(index.num_rows, dtype=bool)))
+    before = prev.rename_columns(["service_request_id", "status_before", "row_hash_before"])
+    before = before.append_column("there", pa.array(np.ones(before.num_rows, dtype=bool)))
+    merged = now.join(before, keys="service_request_id", join_type="full outer", use_threads=False)
+    here = merged["here"].fill_null(False).to_numpy(zero_copy_only=False)
+    there = merged["there"].fill_null(False).to_numpy(zero_copy_only=False)
+    added, removed = here & ~there, there & ~here
+    differ = pc.not_equal(merged["row_hash"], merged["row_hash_before"]).fill_null(False).to_numpy(zero_copy_only=False)
+    changed = here & there & differ
+    rows = merged.filter(pa.array(added | removed | changed)).to_pandas()
+    rows_added, rows_removed = added[added | removed | changed], removed[added | removed | changed]
     changes = pd.DataFrame({
         "service_request_id": rows["service_request_id"],
-        "change": rows["change"],
+        "change": np.select([rows_added, rows_removed], ["added", "removed"], "changed"),
         "status_before": rows["status_before"].fillna(""),
         "status_after": rows["status"].fillna(""),
-    }).sort_values("service_request_id", kind="stable")
+    }).sort_values("service_request_id", kind="stable", ignore_index=True)
     status_moves = changes[(changes["change"] == "changed") & (changes["status_before"] != changes["status_after"])]
     summary = {
         "first_release": False,
@@ -103,9 +109,9 @@ def compute_changes(index: pd.DataFrame, previous_index: Path | None, only: pd.S
     return changes, summary
 
 
-def write_index(index: pd.DataFrame, path: Path) -> None:
+def write_index(index: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pandas(index, preserve_index=False), path)
+    pq.write_table(index, path)
 
 
 def build_datapackage(profile, version: str, created: str, release_dir: Path, history: list[dict]) -> dict:

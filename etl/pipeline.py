@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import __version__, faults
@@ -113,13 +114,14 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
         # The fast reader only says it skipped a record; a slow exact scan names it, and numbers rows exactly.
         malformed = locate_malformed(input_path, profile.input["encoding"], profile.input["delimiter"])
         ctx.superseded = find_superseded(input_path, profile, header, malformed=malformed)
+    pa.default_memory_pool().release_unused()  # the scan's read-ahead blocks: workers are forked from this process next
     timer.lap("duplicates")
     staging = Staging(out, profile.timezone, to_arrow(pd.DataFrame(), profile.timezone).schema)
-    quarantine, stats = Quarantine(ctx.wanted), RunStats()
+    quarantine, stats = Quarantine(ctx.wanted), RunStats(index_spill=staging.dir.with_name(staging.dir.name + ".index.parquet"))
     delta = []
-    block_bytes = int(os.environ.get("PORTAL_CHUNK_BYTES", 64 << 20))
+    block_bytes = int(os.environ.get("PORTAL_CHUNK_BYTES", 32 << 20))  # per worker: ~300 MB in flight
     chunks = read_chunks(input_path, profile.input["format"], profile.input["encoding"], quarantine.bad_row,
-                         delimiter=profile.input["delimiter"], columns=ctx.wanted, block_bytes=block_bytes, threads=True,
+                         delimiter=profile.input["delimiter"], columns=ctx.wanted, block_bytes=block_bytes, threads=False,
                          malformed=malformed)
     if incremental:  # small: kept in memory, written after the current release's rows once we know which win
         for raw in chunks:

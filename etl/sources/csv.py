@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -111,30 +114,95 @@ def _batches(path, encoding, delimiter, header, wanted, block_bytes, threads, bi
         return "skip"
 
     utf8 = codecs.lookup(encoding).name == "utf-8"
+    source = _Paced(path, 3 * block_bytes)
     try:
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(encoding="utf-8" if utf8 else encoding, block_size=block_bytes,
-                                           use_threads=threads, column_names=header, skip_rows=1),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=invalid_row),
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.binary() if binary else pa.string() for c in header}, include_columns=wanted,
-                strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
+        yield from _paced_batches(source, encoding if not utf8 else "utf-8", delimiter, header, wanted, block_bytes, threads,
+                                  binary, pending, invalid_row, path)
+    finally:
+        source.finish()
+
+
+def _paced_batches(source, encoding, delimiter, header, wanted, block_bytes, threads, binary, pending, invalid_row, path):
+    try:
+        with source.waiting():
+            reader = pacsv.open_csv(
+                source,
+                read_options=pacsv.ReadOptions(encoding=encoding, block_size=block_bytes,
+                                               use_threads=threads, column_names=header, skip_rows=1),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=invalid_row),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={c: pa.binary() if binary else pa.string() for c in header}, include_columns=wanted,
+                    strings_can_be_null=False, quoted_strings_can_be_null=False),
+            )
     except UnicodeDecodeError as exc:
         raise InputError(path, f"cannot read as CSV: {_short(exc)}") from None
     next_row = 1
     while True:
         try:
-            batch = reader.read_next_batch()
+            with source.waiting():
+                batch = reader.read_next_batch()
         except StopIteration:
             break
         except UnicodeDecodeError as exc:
             raise InputError(path, f"cannot read after row {next_row - 1}: {_short(exc)}") from None
+        source.allow(block_bytes)
         bad, pending[:] = list(pending), []
         yield batch, next_row, bad
         next_row += batch.num_rows
     yield None, next_row, list(pending)
+
+
+class _Paced(io.RawIOBase):
+    """The input file of pyarrow's streaming CSV reader, which otherwise reads the whole file ahead
+    in background threads as fast as it can (memory would grow with the file, not the block).
+
+    Reads stop ``ahead`` bytes past what the consumer has allowed (``allow`` after each batch);
+    when the consumer has waited half a second for a batch (``waiting``), one more read goes
+    through, so a record longer than the allowance never stalls the reader.
+    """
+
+    def __init__(self, path: Path, ahead: int):
+        super().__init__()
+        self._file = open(path, "rb", buffering=0)
+        self._limit, self._pos, self._wanted = ahead, 0, 0
+        self._cv = threading.Condition()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        with self._cv:
+            while self._pos >= self._limit:
+                if not self._cv.wait(timeout=0.5) and self._wanted:
+                    # the consumer has waited half a second for a batch that needs more than the
+                    # allowance (a record longer than a block): let this read through
+                    self._limit = self._pos + len(buffer)
+        if self._file.closed:  # finished: the consumer has stopped reading
+            return 0
+        n = self._file.readinto(buffer)
+        self._pos += n
+        return n
+
+    def allow(self, nbytes: int) -> None:
+        with self._cv:
+            self._limit += nbytes
+            self._cv.notify_all()
+
+    @contextmanager
+    def waiting(self):
+        with self._cv:
+            self._wanted += 1
+        try:
+            yield
+        finally:
+            with self._cv:
+                self._wanted -= 1
+
+    def finish(self) -> None:
+        """No more pacing (a reader thread may still be reading), then close."""
+        self.allow(1 << 62)
+        self._file.close()
+        self.close()
 
 
 def _frame(batch: pa.RecordBatch, first_row: int) -> pd.DataFrame:
