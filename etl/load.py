@@ -236,6 +236,10 @@ def _replace_all(conn: Connection, release_dir: Path, batch_rows: int) -> None:
         faults.checkpoint("load.batch")
     for index in service_requests.indexes:
         index.create(conn)
+    if conn.dialect.name == "postgresql":
+        # planner statistics now, not when autovacuum gets to it: without them the dashboard's
+        # map counts ran 2.5 times slower on a freshly loaded million rows (BENCHMARKS.md, target 5)
+        conn.execute(text("ANALYZE service_requests"))
 
 
 def _replace_delta(conn: Connection, rows: pa.Table, replaced: list[str]) -> None:

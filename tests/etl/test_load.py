@@ -171,3 +171,16 @@ def test_load_a_copied_release(tmp_path, tiny_release):
     load_release(db, copy)
     assert rows(db, "select release_dir from releases") == [(str(copy),)]
     assert db_counts(db) == package_counts(tiny_release.dir)
+
+
+@pytest.mark.postgres
+def test_postgres_load_leaves_planner_statistics(pg_url, tiny_release):
+    """The load ends with ANALYZE: the dashboard's first queries after a load are planned with
+    column statistics (pg_stats), not with the defaults of an unanalysed table."""
+    engine = create_engine(pg_url)
+    metadata.drop_all(engine)
+    engine.dispose()
+    load_release(pg_url, tiny_release.dir)
+    got = rows(pg_url, "select attname, n_distinct from pg_stats where tablename = 'service_requests' "
+                       "and attname in ('service_request_id', 'status') order by attname")
+    assert got == [("service_request_id", -1.0), ("status", 2.0)]
