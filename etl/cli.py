@@ -129,7 +129,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fixed_mmap_threshold() -> None:
+    """glibc raises its mmap threshold each time a large block is freed (up to 32 MB), after which
+    multi-megabyte buffers come from the heap and stay there, fragmented, when freed. The ETL frees
+    such buffers for every chunk, so it pins the threshold at 1 MB: big buffers go back to the
+    system when freed (peak memory about 300 MB lower at 1M and 5M rows; BENCHMARKS.md, target 3).
+    Forked workers inherit it. No-op where there is no glibc."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
 def main(argv=None) -> int:
+    _fixed_mmap_threshold()
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
