@@ -186,11 +186,6 @@ class RunStats:
             self._spill_writer = pq.ParquetWriter(self.index_spill, INDEX_SCHEMA)
         self._spill_writer.write_table(part.cast(INDEX_SCHEMA))
 
-    def see_dates(self, *columns: pd.Series) -> None:
-        latest = pd.concat([c.dropna() for c in columns]).max()
-        if pd.notna(latest) and (self.data_through is None or latest > self.data_through):
-            self.data_through = latest
-
     def index(self) -> pa.Table:
         """Every index entry added, in order."""
         parts = list(self.index_parts)
