@@ -175,8 +175,12 @@ class RunStats:
             self.flags[col].update(counts)
         self.type_counts.append(summary.type_counts)
         self.add_index(summary.index)
-        if summary.data_through is not None and (self.data_through is None or summary.data_through > self.data_through):
-            self.data_through = summary.data_through
+        self.see_latest(summary.data_through)
+
+    def see_latest(self, when: pd.Timestamp | None) -> None:
+        """The latest date of any published row so far (the release's data_through)."""
+        if when is not None and (self.data_through is None or when > self.data_through):
+            self.data_through = when
 
     def add_index(self, part: pa.Table) -> None:
         if self.index_spill is None:

@@ -66,7 +66,7 @@ def plan(base_dir: Path, base_index: Path, delta: list[Published], arrow_schema:
     replaced = ids.take(pa.array(drop, pa.int64())).to_pylist()
     kept = _without(base, drop)
     stats.type_counts.append(_type_counts(kept))
-    _see_latest(stats, kept)
+    stats.see_latest(_latest(kept))
     stats.add_index(_carried_index(pq.read_table(base_index), ids, drop, replaced))
     winners = []
     for pub in delta:
@@ -121,11 +121,9 @@ def _carried_index(index: pa.Table, ids: pa.ChunkedArray, drop: np.ndarray, repl
     return index.filter(pc.invert(pc.is_in(index["service_request_id"], value_set=pa.array(replaced, pa.string()))))
 
 
-def _see_latest(stats: RunStats, table: pa.Table) -> None:
-    latest = [pc.max(table[c]).as_py() for c in DATES]
-    latest = [pd.Timestamp(t) for t in latest if t is not None]
-    if latest and (stats.data_through is None or max(latest) > stats.data_through):
-        stats.data_through = max(latest)
+def _latest(table: pa.Table) -> pd.Timestamp | None:
+    latest = [pd.Timestamp(t) for t in (pc.max(table[c]).as_py() for c in DATES) if t is not None]
+    return max(latest) if latest else None
 
 
 def _type_counts(table: pa.Table) -> pd.DataFrame:

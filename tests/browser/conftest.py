@@ -31,6 +31,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.browser import stop
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -104,21 +106,11 @@ def _start_streamlit(script: Path, db_url: str | None, env: dict | None, log: Pa
     deadline = time.monotonic() + HEALTH_TIMEOUT_S
     while not _healthy(base_url):
         if proc.poll() is not None or time.monotonic() > deadline:
-            _stop(proc)
+            stop(proc)
             tail = log.read_text(errors="replace")[-3000:]
             pytest.fail(f"streamlit did not become healthy on {base_url} ({' '.join(cmd)}):\n{tail}")
         time.sleep(0.25)
     return proc, base_url
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="session")
@@ -142,7 +134,7 @@ def serve_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
 
     yield serve
     for proc, _ in servers.values():
-        _stop(proc)
+        stop(proc)
 
 
 # --- the browser --------------------------------------------------------------------------------
