@@ -183,3 +183,55 @@ def test_cli_process_exit_code_and_one_line(tmp_path):
                            "--out", str(tmp_path / "out"), "--db", f"sqlite:///{tmp_path / 'x.db'}"],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", f"error: {empty}: file is empty\n")
+
+
+def _paced_reader(tmp_path, blocks: int, block: int, ahead: int, patience: float):
+    """A _Paced file of ``blocks`` * ``block`` bytes and a thread reading it a block at a time."""
+    import threading
+
+    from etl.sources.csv import _Paced
+
+    path = tmp_path / "input.bin"
+    path.write_bytes(b"x" * blocks * block)
+    paced = _Paced(path, ahead)
+    paced.patience = patience
+    done = threading.Event()
+
+    def read():
+        buffer = bytearray(block)
+        while paced.readinto(buffer):
+            pass
+        done.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    return paced, done
+
+
+def test_paced_read_ahead_stays_bounded_when_the_consumer_is_slow(tmp_path):
+    """A consumer busy for longer than ``patience`` per batch (parsing) is not waiting for input:
+    reads stay within the allowance for the whole file (they used to be let through, and the
+    reader crept a block further ahead with every slow batch)."""
+    import time
+
+    block, ahead, patience = 1000, 3000, 0.02
+    paced, _ = _paced_reader(tmp_path, 200, block, ahead, patience)
+    seen = []
+    for _ in range(15):
+        with paced.waiting():
+            busy_until = time.perf_counter() + patience * 3
+            while time.perf_counter() < busy_until:  # parsing: the CPU is busy
+                pass
+        paced.allow(block)
+        seen.append(paced.ahead_of_consumer())
+    paced.finish()
+    assert max(seen) <= ahead, seen  # (it may be a block less when the reader has not caught up yet)
+
+
+def test_paced_lets_a_record_longer_than_the_allowance_through(tmp_path):
+    """The consumer waits for more than the allowance (one record longer than a block): reads go through."""
+    block, blocks = 1000, 20
+    paced, done = _paced_reader(tmp_path, blocks, block, 2 * block, 0.02)
+    with paced.waiting():
+        assert done.wait(timeout=10), "the reader stalled at its allowance"
+    assert paced.ahead_of_consumer() == blocks * block
+    paced.finish()
