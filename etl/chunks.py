@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 
 from .cells import to_arrow, to_text
 from .geo import assign_neighborhoods
+from .load import sqlite_chunk
 from .privacy import apply_privacy
 from .quarantine import Quarantine
 from .transform import transform_chunk
@@ -27,6 +28,7 @@ class Context:
     districts: object
     wanted: list[str]       # raw columns the profile maps
     superseded: set[int]    # row numbers that lose to a later update of the same id
+    sqlite_chunks: bool = False  # workers also make each chunk's SQLite rows (etl.load.sqlite_chunk)
 
     @property
     def excluded(self) -> set[str]:
@@ -86,11 +88,13 @@ def summarise(pub: Published) -> Summary:
                    row_index(pub.cells), dates.max() if len(dates) else None)
 
 
-def process_chunk(raw: pd.DataFrame, ctx: Context) -> tuple[pa.Table, pa.Table, Summary, Quarantine]:
-    """normalise_chunk with its own quarantine, for a worker process."""
+def process_chunk(raw: pd.DataFrame, ctx: Context) -> tuple[pa.Table, pa.Table, Summary, Quarantine, bytes | None]:
+    """normalise_chunk with its own quarantine, for a worker process; with ``ctx.sqlite_chunks``, also
+    the chunk's rows as a SQLite database (bytes) for the main process's ``SqliteBuild.add_chunk``."""
     quarantine = Quarantine(ctx.wanted)
     pub = normalise_chunk(raw, ctx, quarantine)
-    return pub.typed, pub.text, summarise(pub), quarantine
+    database = sqlite_chunk(pub.typed) if ctx.sqlite_chunks else None
+    return pub.typed, pub.text, summarise(pub), quarantine, database
 
 
 def _worker_init() -> None:
@@ -109,13 +113,13 @@ def _started() -> None:
 
 
 def process_all(chunks, ctx: Context, quarantine: Quarantine, workers: int):
-    """Yield (typed, text, summary) per chunk, in input order; with workers > 1, chunks run in parallel
-    processes (at most workers + 1 in flight, so memory stays flat)."""
+    """Yield (rows read, typed, text, summary, chunk database or None) per chunk, in input order; with
+    workers > 1, chunks run in parallel processes (at most workers + 1 in flight, so memory stays flat)."""
     if workers <= 1:
         for raw in chunks:
-            typed, text, summary, part = process_chunk(raw, ctx)
+            typed, text, summary, part, database = process_chunk(raw, ctx)
             quarantine.merge(part)
-            yield len(raw), typed, text, summary
+            yield len(raw), typed, text, summary, database
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -135,9 +139,9 @@ def process_all(chunks, ctx: Context, quarantine: Quarantine, workers: int):
 
 
 def _merged(result, quarantine: Quarantine):
-    typed, text, summary, part = result
+    typed, text, summary, part, database = result
     quarantine.merge(part)
-    return typed, text, summary
+    return typed, text, summary, database
 
 
 INDEX_SCHEMA = pa.schema([("service_request_id", pa.string()), ("status", pa.string()), ("row_hash", pa.uint64())])

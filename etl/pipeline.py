@@ -31,7 +31,7 @@ from .dedupe import find_superseded
 from .errors import InputError, PublishError
 from .geo import load_boundaries
 from . import incremental as delta_release
-from .load import DEFAULT_DB_URL, DeltaLoad, SqliteBuild, current_version, load_release, sqlite_file
+from .load import CHUNK_DATABASES, DEFAULT_DB_URL, DeltaLoad, SqliteBuild, current_version, load_release, sqlite_file
 from .package import (build_datapackage, build_service_types, compute_changes, release_history,
                       write_index, write_service_types)
 from .profile import REQUIRED_MAPPINGS, load_profile
@@ -130,12 +130,15 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
     else:
         # A SQLite database is built while the release is staged (its load overlaps the transform).
         build = stack.enter_context(_building(db_url))
+        ctx.sqlite_chunks = build is not None and CHUNK_DATABASES
         size = max(input_path.stat().st_size, 1)
-        for n, (n_raw, typed, text, summary) in enumerate(process_all(chunks, ctx, quarantine, _workers(input_path, block_bytes)), 1):
+        for n, (n_raw, typed, text, summary, database) in enumerate(process_all(chunks, ctx, quarantine, _workers(input_path, block_bytes)), 1):
             stats.rows_read += n_raw
             faults.checkpoint("read.chunk")
             staging.write_requests(typed, text)
-            if build is not None:
+            if database is not None:
+                build.add_chunk(database)
+            elif build is not None:
                 build.add(typed)
             stats.add_summary(summary)
             progress("rows", stats.rows_read, stats.published, min(1.0, n * block_bytes / size))

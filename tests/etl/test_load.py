@@ -144,6 +144,32 @@ def test_load_sqlite_datetimes_are_sqlite_datetimes(tmp_path, tiny_release):
     assert rows(db, "select count(*) from service_requests where julianday(requested_datetime) is null") == [(0,)]
 
 
+def test_chunk_databases_load_the_same_rows_as_inserts(tmp_path, tiny_release):
+    """The pipeline's workers put each chunk's rows in an in-memory SQLite database (sqlite_chunk)
+    that the build copies in batches (add_chunk); load_release inserts from the Parquet file (add).
+    Both give the same rows with the same stored types."""
+    import pyarrow.parquet as pq
+
+    from etl.load import CHUNK_DATABASES, SqliteBuild, sqlite_chunk
+
+    assert CHUNK_DATABASES, "this Python's sqlite3 cannot serialize databases"
+    table = pq.read_table(tiny_release.dir / "data" / "service_requests.parquet")
+    built = {}
+    for how in ("add", "add_chunk"):
+        build = SqliteBuild(tmp_path / f"{how}.db", batch_rows=2)  # batches of 2 rows: several per chunk
+        for start in range(0, table.num_rows, 5):  # chunks of 5 rows
+            part = table.slice(start, 5)
+            build.add(part) if how == "add" else build.add_chunk(sqlite_chunk(part, batch_rows=3))
+        build.finish(tiny_release.dir, tiny_release.dir)
+        built[how] = f"sqlite:///{tmp_path / f'{how}.db'}"
+    columns = [c.name for c in service_requests.columns]
+    sql = f"select {', '.join(f'{c}, typeof({c})' for c in columns)} from service_requests order by rowid"
+    assert rows(built["add_chunk"], sql) == rows(built["add"], sql)
+    assert len(rows(built["add_chunk"], sql)) == table.num_rows == package_counts(tiny_release.dir)["service_requests"]
+    assert rows(built["add_chunk"], "select requested_datetime, typeof(lat) from service_requests where service_request_id = 'T-001'") == [
+        ("2024-03-01 15:15:00.000000", "real")]
+
+
 def test_load_next_release_replaces_the_rows(db_url, two_releases):
     first, second = two_releases
     load_release(db_url, first)
