@@ -4,6 +4,11 @@ The whole load is one transaction: the old release's rows are removed, the new o
 ``releases.is_current`` moved, then it commits. A failed or killed load leaves the database
 exactly as it was. Rows come from the release's Parquet file, so the database holds exactly what
 the package publishes. SQLite gets a plain ``executemany``; PostgreSQL gets ``COPY``.
+
+During a publish, a SQLite database is built while the release is staged (``SqliteBuild``): the
+transform's workers put each chunk's typed rows (the same Arrow table the Parquet file gets) into
+an in-memory SQLite database (``sqlite_chunk``) and the main process copies them inside SQLite
+(``add_chunk``).
 """
 from __future__ import annotations
 
@@ -129,9 +134,20 @@ def load_release(db_url: str, release_dir: Path, batch_rows: int | None = None, 
         if before_commit is not None:
             before_commit()
         faults.checkpoint("load.switched_before_commit")
-    engine.dispose()
     faults.checkpoint("load.committed")
+    if engine.dialect.name == "postgresql":
+        _vacuum(engine)
+    engine.dispose()
     return version
+
+
+def _vacuum(engine: Engine) -> None:
+    """PostgreSQL, after the commit: VACUUM sets the visibility map of the freshly copied table, so
+    the dashboard's covering indexes give index-only scans at once rather than after autovacuum
+    gets to it (the map's counts took 257 ms right after a 1M-row load, 110 ms once vacuumed).
+    VACUUM cannot run in a transaction; the release is already committed and served."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM service_requests"))
 
 
 def sqlite_file(db_url: str) -> Path | None:
@@ -146,8 +162,8 @@ class SqliteBuild:
 
     Writing a fresh file needs no rollback journal (half the disk writes of an in-place reload)
     and the rename is atomic: readers see the old database or the new one. Earlier releases' rows
-    of the ``releases`` table are carried over. The pipeline adds rows while it stages the release,
-    so the database load overlaps the transform. Readers must not pool connections across loads
+    of the ``releases`` table are carried over. The pipeline adds rows while it stages the release
+    (``add_chunk``, or ``add``), so the database load overlaps the transform. Readers must not pool connections across loads
     (portal/db.py uses NullPool for SQLite).
     """
 

@@ -210,3 +210,5 @@ def test_postgres_load_leaves_planner_statistics(pg_url, tiny_release):
     got = rows(pg_url, "select attname, n_distinct from pg_stats where tablename = 'service_requests' "
                        "and attname in ('service_request_id', 'status') order by attname")
     assert got == [("service_request_id", -1.0), ("status", 2.0)]
+    # and VACUUM after the commit: every page of the table all-visible (index-only scans at once)
+    assert rows(pg_url, "select relallvisible = relpages and relpages > 0 from pg_class where relname = 'service_requests'") == [(True,)]
