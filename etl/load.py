@@ -163,8 +163,8 @@ class SqliteBuild:
     Writing a fresh file needs no rollback journal (half the disk writes of an in-place reload)
     and the rename is atomic: readers see the old database or the new one. Earlier releases' rows
     of the ``releases`` table are carried over. The pipeline adds rows while it stages the release
-    (``add_chunk``, or ``add``), so the database load overlaps the transform. Readers must not pool connections across loads
-    (portal/db.py uses NullPool for SQLite).
+    (``add_chunk``, or ``add``), so the database load overlaps the transform. Readers must not pool
+    connections across loads (portal/db.py uses NullPool for SQLite).
     """
 
     def __init__(self, path: Path, batch_rows: int | None = None):
