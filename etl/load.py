@@ -16,6 +16,7 @@ import json
 import os
 import sqlite3
 import uuid
+from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -57,10 +58,15 @@ def _rows(batch: pa.RecordBatch, sqlite: bool) -> tuple[list[str], list[tuple]]:
     return table.column_names, list(zip(*cols))
 
 
+def _sqlite_insert(names: list[str]) -> str:
+    return f"INSERT INTO service_requests ({','.join(names)}) VALUES ({','.join('?' * len(names))})"
+
+
 # Python's sqlite3 can hand a whole in-memory database over as bytes (SQLite >= 3.36)
 CHUNK_DATABASES = hasattr(sqlite3.Connection, "serialize") and hasattr(sqlite3.Connection, "deserialize")
 
 
+@lru_cache(maxsize=1)
 def _chunk_table_sql() -> str:
     """CREATE TABLE for a chunk database: service_requests' columns in the same order, no key, no index."""
     bare = Table(service_requests.name, MetaData(),
@@ -81,7 +87,7 @@ def sqlite_chunk(rows: pa.Table, batch_rows: int = 25_000) -> bytes:
         for batch in rows.to_batches(max_chunksize=batch_rows):
             names, tuples = _rows(batch, sqlite=True)
             if tuples:
-                con.executemany(f"INSERT INTO service_requests ({','.join(names)}) VALUES ({','.join('?' * len(names))})", tuples)
+                con.executemany(_sqlite_insert(names), tuples)
         con.commit()
         return con.serialize()
     finally:
@@ -95,8 +101,7 @@ def _insert_requests(conn: Connection, batch: pa.RecordBatch) -> None:
         return
     raw = conn.connection.driver_connection
     if sqlite:
-        marks = ",".join("?" * len(names))
-        raw.executemany(f"INSERT INTO service_requests ({','.join(names)}) VALUES ({marks})", rows)
+        raw.executemany(_sqlite_insert(names), rows)
     elif conn.dialect.name == "postgresql":
         with raw.cursor() as cur, cur.copy(f"COPY service_requests ({','.join(names)}) FROM STDIN") as copy:
             for row in rows:
