@@ -261,3 +261,67 @@ def test_add_flag_appends_with_semicolons():
     add_flag(frame, pd.Series([True, True, False]), "b")
     add_flag(frame, pd.Series([False, False, False]), "c")
     assert frame["quality_flags"].tolist() == ["b", "a;b", ""]
+
+
+# --- strptime: the fast path gives pandas' own result for every value -------------------------
+
+STRPTIME_FORMATS = ["%m/%d/%Y %I:%M:%S %p", "%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M", "%Y%m%d"]
+
+
+def _fuzzed(fmt: str, n: int, seed: int) -> list[str]:
+    """Texts in ``fmt``'s shape with fields in and out of range, unpadded, in lower case, padded with
+    spaces, around leap days and the 1900 cut-off, plus blanks and junk."""
+    rng = np.random.default_rng(seed)
+    pick = lambda *options: options[rng.integers(len(options))]  # noqa: E731
+    out = []
+    for _ in range(n):
+        year = pick(1899, 1900, 1999, 2000, 2023, 2024, 2100, 2400, int(rng.integers(1000, 3000)))
+        month, day = int(rng.integers(0, 14)), pick(int(rng.integers(0, 33)), 28, 29, 30, 31)
+        hour, minute, second = int(rng.integers(0, 25)), pick(int(rng.integers(0, 60)), 59, 60), pick(int(rng.integers(0, 60)), 60)
+        pad = rng.random() < 0.85
+        two = (lambda v: f"{v:02d}") if pad else str
+        text = (fmt.replace("%Y", f"{year:04d}" if rng.random() < 0.97 else str(year)[2:]).replace("%m", two(month))
+                .replace("%d", two(day)).replace("%H", two(hour)).replace("%I", two(hour % 13))
+                .replace("%M", two(minute)).replace("%S", two(second)).replace("%p", pick("AM", "PM", "am", "pm", "Pm")))
+        out.append(pick(text, text, text, text, text, " " + text, text + " ", "", "not a date", text[:-1]))
+    return out
+
+
+@pytest.mark.parametrize("fmt", STRPTIME_FORMATS)
+def test_strptime_agrees_with_pandas_on_every_value(fmt):
+    from etl.transform import strptime
+
+    values = pd.Series(_fuzzed(fmt, 20_000, seed=len(fmt)), index=np.arange(20_000) * 3, dtype="str")
+    got = strptime(values, fmt)
+    expected = pd.to_datetime(values, format=fmt, errors="coerce").astype("datetime64[us]")
+    assert got.dtype == "datetime64[us]"
+    assert got.index.equals(values.index)
+    assert got.equals(expected)
+    # the sample exercises both paths: valid and invalid dates, canonical and other spellings
+    assert 0.15 < got.notna().mean() < 0.9
+
+
+def test_strptime_reads_canonical_text_without_pandas(monkeypatch):
+    from etl import transform
+
+    values = pd.Series(["02/29/2024 12:00:00 AM", "12/31/2023 11:59:59 PM", "02/29/2023 01:00:00 AM", "2/1/2024 1:00:00 pm", ""],
+                       dtype="str")
+    seen = []
+    real = pd.to_datetime
+    monkeypatch.setattr(transform.pd, "to_datetime", lambda v, **k: seen.append(list(v)) or real(v, **k))
+    got = transform.strptime(values, "%m/%d/%Y %I:%M:%S %p")
+    assert got.tolist()[:2] == [pd.Timestamp("2024-02-29 00:00:00"), pd.Timestamp("2023-12-31 23:59:59")]
+    assert got.tolist()[2] is pd.NaT and got.tolist()[4] is pd.NaT
+    assert got.tolist()[3] == pd.Timestamp("2024-02-01 13:00:00")
+    # only the text that is not a real date in canonical form reaches pandas
+    assert seen == [["02/29/2023 01:00:00 AM", "2/1/2024 1:00:00 pm", ""]]
+
+
+def test_strptime_falls_back_to_pandas_for_other_directives():
+    from etl.transform import _strict_layout, strptime
+
+    assert _strict_layout("%d %b %Y") is None and _strict_layout("%Y-%m-%dT%H:%M:%S.%f") is None
+    assert _strict_layout("%H:%M") is None  # no date
+    assert _strict_layout("%m/%d/%Y %I:%M") is None  # %I without %p
+    values = pd.Series(["05 Mar 2024", "31 Feb 2024"], dtype="str")
+    assert strptime(values, "%d %b %Y").tolist()[0] == pd.Timestamp("2024-03-05") and strptime(values, "%d %b %Y").isna().tolist() == [False, True]
