@@ -51,15 +51,15 @@ def add_flag(frame: pd.DataFrame, mask: pd.Series, flag: str, column: str = "qua
 
 def rename_columns(raw: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     """Keep only mapped columns, under their schema names; every value stripped text."""
-    out = pd.DataFrame({"_row": raw["_row"].to_numpy()})
+    columns = {"_row": raw["_row"].to_numpy()}
     for field, column in profile.raw_columns().items():
-        out[field] = raw[column].str.strip().to_numpy() if column in raw else ""
+        # .array: the stripped Arrow strings as they are (a numpy round trip costs 3 CPU-s per 1M rows)
+        columns[field] = raw[column].str.strip().array if column in raw else ""
     for field in OPTIONAL_TEXT:  # unmapped published text is blank, so every step sees the same columns
-        if field not in out:
-            out[field] = ""
-    out["quality_flags"] = ""
-    out["redaction_reason"] = ""
-    return out
+        columns.setdefault(field, "")
+    columns["quality_flags"] = ""
+    columns["redaction_reason"] = ""
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(raw)))
 
 
 def on_unique(series: pd.Series, func) -> pd.Series:
