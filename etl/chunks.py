@@ -80,7 +80,8 @@ def summarise(pub: Published) -> Summary:
     frame = pub.frame
     flags = {}
     for col in ("quality_flags", "redaction_reason"):
-        exploded = frame[col].str.split(";").explode()
+        values = frame[col]
+        exploded = values[values != ""].str.split(";").explode()  # most rows have no flag: split only the others
         flags[col] = Counter(exploded[exploded != ""].value_counts().to_dict())
     dates = pd.concat([frame[c].dropna() for c in ("requested_datetime", "updated_datetime", "closed_datetime")])
     return Summary(len(frame), flags,
