@@ -236,6 +236,8 @@ def strptime(values: pd.Series, fmt: str) -> pd.Series:
         return pd.to_datetime(values, format=fmt, errors="coerce").astype("datetime64[us]")
     pattern, where, width = layout
     text = pa.array(values, pa.string(), from_pandas=True)
+    if isinstance(text, pa.ChunkedArray):  # a Series on several Arrow chunks (e.g. after concat)
+        text = text.combine_chunks()
     matched = pc.match_substring_regex(text, pattern).fill_null(False).to_numpy(zero_copy_only=False)
     fast = matched.copy()
     stamps = np.full(len(values), np.datetime64("NaT", "us"))

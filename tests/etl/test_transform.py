@@ -325,3 +325,13 @@ def test_strptime_falls_back_to_pandas_for_other_directives():
     assert _strict_layout("%m/%d/%Y %I:%M") is None  # %I without %p
     values = pd.Series(["05 Mar 2024", "31 Feb 2024"], dtype="str")
     assert strptime(values, "%d %b %Y").tolist()[0] == pd.Timestamp("2024-03-05") and strptime(values, "%d %b %Y").isna().tolist() == [False, True]
+
+
+def test_strptime_reads_a_series_on_several_arrow_chunks():
+    from etl.transform import strptime
+
+    # pd.concat keeps each part's Arrow chunk (the duplicate scan's frames look like this)
+    values = pd.concat([pd.Series(["01/02/2024 03:04:05 PM", "bad"], dtype="str"),
+                        pd.Series(["02/29/2024 12:00:00 AM"], dtype="str")], ignore_index=True)
+    assert strptime(values, "%m/%d/%Y %I:%M:%S %p").tolist()[::2] == [pd.Timestamp("2024-01-02 15:04:05"),
+                                                                     pd.Timestamp("2024-02-29 00:00:00")]
