@@ -52,9 +52,9 @@ def page_calls(url: str) -> dict[str, list[tuple[str, object]]]:
         "map": [*frame, ("vocabulary", lambda c: queries.vocabulary(c, tz)),
                 ("neighborhoods+geometry", lambda c: queries.list_neighborhoods(c, True)),
                 ("service_types", queries.list_service_types),
-                ("neighborhood_values:count", lambda c: queries.neighborhood_values(c, clauses(c), "count")),
+                ("neighborhood_values:count", lambda c: summaries.neighborhood_values(c, version, clauses(c), "count")),
                 ("map_points", lambda c: queries.map_points(c, clauses(c), queries.overdue_clause(as_of, queries.service_targets(c)), POINT_LIMIT)),
-                ("count", lambda c: queries.count_where(c, clauses(c)))],
+                ("count", lambda c: summaries.count_where(c, version, clauses(c)))],
         "map:heatmap": [("heat_cells", lambda c: queries.heat_cells(c, clauses(c)))],
         "map:median_days": [("neighborhood_values:median_days", lambda c: queries.neighborhood_values(c, clauses(c), "median_days"))],
         "map:backlog": [("neighborhood_values:backlog", lambda c: queries.neighborhood_values(c, clauses(c), "backlog"))],
@@ -67,7 +67,7 @@ def page_calls(url: str) -> dict[str, list[tuple[str, object]]]:
         "performance:agency:90": [("performance_table:agency:90", perf("agency", 90))],
         "data": [*frame, ("list_releases", lambda c: db.list_releases(engine)),
                  ("vocabulary", lambda c: queries.vocabulary(c, tz)), ("service_types", queries.list_service_types),
-                 ("neighborhoods", queries.list_neighborhoods), ("count", lambda c: queries.count_where(c, clauses(c)))],
+                 ("neighborhoods", queries.list_neighborhoods), ("count", lambda c: summaries.count_where(c, version, clauses(c)))],
         "data:export": [(f"export_rows:{EXPORT_LIMIT}", lambda c: queries.export_rows(c, clauses(c), EXPORT_LIMIT))],
     }
 

@@ -108,7 +108,7 @@ def _clauses(conn, url: str, version: str, filters: Filters) -> list:
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
 def neighborhood_values(url: str, version: str, filters: Filters, measure: str) -> dict:
     with connect(url) as conn:
-        return queries.neighborhood_values(conn, _clauses(conn, url, version, filters), measure)
+        return summaries.neighborhood_values(conn, version, _clauses(conn, url, version, filters), measure)
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
@@ -127,7 +127,7 @@ def map_points(url: str, version: str, filters: Filters, limit: int) -> list[dic
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
 def count(url: str, version: str, filters: Filters) -> int:
     with connect(url) as conn:
-        return queries.count_where(conn, _clauses(conn, url, version, filters))
+        return summaries.count_where(conn, version, _clauses(conn, url, version, filters))
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)

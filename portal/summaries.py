@@ -1,7 +1,7 @@
 """Figures that are fixed for a release, computed once when it is loaded (table ``summaries``).
 
-The home page's headline and the Performance page's default tables depend on nothing but the
-release, yet each takes hundreds of milliseconds to seconds over a million rows. ``compute``
+The home page's headline, the Performance page's default tables and the unfiltered counts (the
+Map and Data pages' default view) depend on nothing but the release, yet each takes hundreds of milliseconds to seconds over a million rows. ``compute``
 runs the live functions (``metrics.headline``, ``performance.performance_table``) at load time,
 in the load's transaction, and stores their results as JSON (floats round-trip exactly); the
 readers here return the stored figures for the release they are asked about, and fall back to
@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import delete, insert, inspect, select
 from sqlalchemy.engine import Connection
 
-from portal import metrics, performance
+from portal import metrics, performance, queries
 from portal.metrics import Headline, Measure, Period
 from portal.tables import summaries
 
@@ -66,7 +66,10 @@ def _decode_frame(payload: str) -> pd.DataFrame:
 
 def compute(conn: Connection, as_of: datetime) -> dict[str, str]:
     """``{name: payload}``: every precomputed figure of the release in ``conn``."""
-    out = {"headline": _encode_headline(metrics.headline(conn, as_of))}
+    out = {"headline": _encode_headline(metrics.headline(conn, as_of)),
+           # the unfiltered map and row count (the Map and Data pages' default view)
+           "counts": json.dumps({"all": queries.count_where(conn, []),
+                                 "by_neighborhood": queries.counts_by_neighborhood(conn, [])})}
     for by in performance.GROUPINGS:
         for days in PERFORMANCE_PERIODS:
             period = metrics.latest_period(conn, as_of, days)
@@ -116,3 +119,18 @@ def citywide_days_to_close(conn: Connection, version: str, as_of: datetime,
         return None
     payload = stored(conn, version, "headline")
     return _decode_headline(payload).median_days if payload else None
+
+
+def count_where(conn: Connection, version: str, clauses: list) -> int:
+    """``queries.count_where``; with no clauses (every row) read from the summary when stored."""
+    payload = None if clauses else stored(conn, version, "counts")
+    return json.loads(payload)["all"] if payload else queries.count_where(conn, clauses)
+
+
+def neighborhood_values(conn: Connection, version: str, clauses: list, measure: str) -> dict[str, tuple[float | None, int]]:
+    """``queries.neighborhood_values``; the count of every row per neighborhood read from the
+    summary when stored."""
+    payload = stored(conn, version, "counts") if measure == "count" and not clauses else None
+    if payload:
+        return {code: (float(n), n) for code, n in json.loads(payload)["by_neighborhood"].items()}
+    return queries.neighborhood_values(conn, clauses, measure)

@@ -55,7 +55,7 @@ def test_writing_again_replaces_the_summaries(stored):
     count = select(func.count()).select_from(summaries_table)
     before = stored.execute(count).scalar()
     summaries.store(stored, VERSION, T)
-    assert stored.execute(count).scalar() == before == 1 + 2 * len(summaries.PERFORMANCE_PERIODS)
+    assert stored.execute(count).scalar() == before == 2 + 2 * len(summaries.PERFORMANCE_PERIODS)
     stored.rollback()
 
 
@@ -110,3 +110,31 @@ def test_performance_by_type_groups_by_code_only_when_that_changes_nothing(tmp_p
     requests = dict(zip(whole["group"], whole["requests"]))
     assert len(merged) == len(whole) - 1
     assert dict(zip(merged["group"], merged["requests"]))[names[first]] == requests[names[first]] + requests[names[second]]
+
+
+def test_unfiltered_counts_are_stored_and_equal_live(stored):
+    from portal import queries
+
+    payload = summaries.stored(stored, VERSION, "counts")
+    assert payload is not None
+    from portal.tables import service_requests
+
+    total = stored.execute(select(func.count()).select_from(service_requests)).scalar()
+    assert summaries.count_where(stored, VERSION, []) == queries.count_where(stored, []) == total
+    live = queries.neighborhood_values(stored, [], "count")
+    assert summaries.neighborhood_values(stored, VERSION, [], "count") == live
+    placed = select(func.count()).select_from(service_requests).where(service_requests.c.neighborhood_code.is_not(None))
+    assert sum(n for _, n in live.values()) == stored.execute(placed).scalar() > 0
+
+
+def test_filtered_counts_and_other_measures_are_live(stored, monkeypatch):
+    from portal import queries
+
+    # a stored payload that no live query could give: only unfiltered counts may read it
+    monkeypatch.setattr(summaries, "stored", lambda *a: '{"all": -1, "by_neighborhood": {"X": -1}}')
+    assert summaries.count_where(stored, VERSION, []) == -1
+    assert summaries.neighborhood_values(stored, VERSION, [], "count") == {"X": (-1.0, -1)}
+    opened = [queries.SR.status == "open"]
+    assert summaries.count_where(stored, VERSION, opened) == queries.count_where(stored, opened) > 0
+    assert summaries.neighborhood_values(stored, VERSION, opened, "count") == queries.neighborhood_values(stored, opened, "count")
+    assert summaries.neighborhood_values(stored, VERSION, [], "backlog") == queries.neighborhood_values(stored, [], "backlog")
