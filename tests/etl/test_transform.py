@@ -5,9 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from etl import transform
 from etl.profile import load_profile
 from etl.transform import (Chunk, add_flag, build_address, fix_mojibake, map_channel, map_status, normalise_coordinates,
-                           normalise_text, normalise_zipcode, parse_datetimes, reconcile_closure, slugify, title_case)
+                           normalise_text, normalise_zipcode, parse_datetimes, reconcile_closure, slugify, strptime,
+                           title_case, _strict_layout)
 from etl_testkit import TINY
 
 NYC_FORMATS = ["%m/%d/%Y %I:%M:%S %p", "ISO8601"]
@@ -289,8 +291,6 @@ def _fuzzed(fmt: str, n: int, seed: int) -> list[str]:
 
 @pytest.mark.parametrize("fmt", STRPTIME_FORMATS)
 def test_strptime_agrees_with_pandas_on_every_value(fmt):
-    from etl.transform import strptime
-
     values = pd.Series(_fuzzed(fmt, 20_000, seed=len(fmt)), index=np.arange(20_000) * 3, dtype="str")
     got = strptime(values, fmt)
     expected = pd.to_datetime(values, format=fmt, errors="coerce").astype("datetime64[us]")
@@ -302,8 +302,6 @@ def test_strptime_agrees_with_pandas_on_every_value(fmt):
 
 
 def test_strptime_reads_canonical_text_without_pandas(monkeypatch):
-    from etl import transform
-
     values = pd.Series(["02/29/2024 12:00:00 AM", "12/31/2023 11:59:59 PM", "02/29/2023 01:00:00 AM", "2/1/2024 1:00:00 pm", ""],
                        dtype="str")
     seen = []
@@ -318,8 +316,6 @@ def test_strptime_reads_canonical_text_without_pandas(monkeypatch):
 
 
 def test_strptime_falls_back_to_pandas_for_other_directives():
-    from etl.transform import _strict_layout, strptime
-
     assert _strict_layout("%d %b %Y") is None and _strict_layout("%Y-%m-%dT%H:%M:%S.%f") is None
     assert _strict_layout("%H:%M") is None  # no date
     assert _strict_layout("%m/%d/%Y %I:%M") is None  # %I without %p
@@ -328,8 +324,6 @@ def test_strptime_falls_back_to_pandas_for_other_directives():
 
 
 def test_strptime_reads_a_series_on_several_arrow_chunks():
-    from etl.transform import strptime
-
     # pd.concat keeps each part's Arrow chunk (the duplicate scan's frames look like this)
     values = pd.concat([pd.Series(["01/02/2024 03:04:05 PM", "bad"], dtype="str"),
                         pd.Series(["02/29/2024 12:00:00 AM"], dtype="str")], ignore_index=True)

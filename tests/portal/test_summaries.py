@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from etl.summaries import write_summaries
-from portal import metrics, summaries
+from portal import metrics, queries, summaries
 from portal.performance import performance_table
+from portal.tables import service_requests
 from portal.tables import summaries as summaries_table
 from sample_release import T, VERSION
 
@@ -113,12 +114,7 @@ def test_performance_by_type_groups_by_code_only_when_that_changes_nothing(tmp_p
 
 
 def test_unfiltered_counts_are_stored_and_equal_live(stored):
-    from portal import queries
-
-    payload = summaries.stored(stored, VERSION, "counts")
-    assert payload is not None
-    from portal.tables import service_requests
-
+    assert summaries.stored(stored, VERSION, "counts") is not None
     total = stored.execute(select(func.count()).select_from(service_requests)).scalar()
     assert summaries.count_where(stored, VERSION, []) == queries.count_where(stored, []) == total
     live = queries.neighborhood_values(stored, [], "count")
@@ -128,8 +124,6 @@ def test_unfiltered_counts_are_stored_and_equal_live(stored):
 
 
 def test_filtered_counts_and_other_measures_are_live(stored, monkeypatch):
-    from portal import queries
-
     # a stored payload that no live query could give: only unfiltered counts may read it
     monkeypatch.setattr(summaries, "stored", lambda *a: '{"all": -1, "by_neighborhood": {"X": -1}}')
     assert summaries.count_where(stored, VERSION, []) == -1
