@@ -42,50 +42,64 @@ class CarryOver:
     replaced: list[str]       # the ids at those positions
     winners: list[Published]  # the delta rows that win, in delta order
     rows: pa.Table            # the winners' typed rows (what the database receives)
+    base_ids: pa.ChunkedArray  # the current release's ids, in its order
 
     @property
     def rows_in_release(self) -> int:
         return self.base_rows - len(self.drop) + self.rows.num_rows
 
 
-def plan(base_dir: Path, base_index: Path, delta: list[Published], arrow_schema: pa.Schema, stats: RunStats,
-         quarantine: Quarantine) -> CarryOver:
-    """Decide which rows the new release holds and count them into ``stats``, reading only the
-    current release's columns that decide and count (nothing is written)."""
+def plan(base_dir: Path, delta: list[Published], arrow_schema: pa.Schema, quarantine: Quarantine) -> CarryOver:
+    """Decide which rows the new release holds, reading only the current release's ids and update
+    times (nothing is written): what the database change needs. ``count`` adds them to the run's
+    statistics."""
     updates = pd.concat([p.frame.set_index("service_request_id")["updated_datetime"] for p in delta]) if delta else pd.Series(dtype=object)
-    base = _read(base_dir, ["service_request_id", "updated_datetime", *TYPE_KEYS, *DATES[::2]], arrow_schema)
+    base = _read(base_dir, ["service_request_id", "updated_datetime"], arrow_schema)
     ids = base["service_request_id"]
     hits = np.flatnonzero(pc.is_in(ids, value_set=pa.array(updates.index.to_numpy(), pa.string())).to_numpy(zero_copy_only=False))
     keep_base: set[str] = set()
     drop = hits
     if len(hits):
-        both = base.select(["service_request_id", "updated_datetime"]).take(pa.array(hits)).to_pandas()
+        both = base.take(pa.array(hits)).to_pandas()
         newer_base = both["updated_datetime"].to_numpy() > updates.loc[both["service_request_id"]].to_numpy()
         keep_base = set(both.loc[newer_base, "service_request_id"])
         drop = hits[~newer_base]
     replaced = ids.take(pa.array(drop, pa.int64())).to_pylist()
-    kept = _without(base, drop)
-    stats.type_counts.append(_type_counts(kept))
-    stats.see_latest(_latest(kept))
-    stats.add_index(_carried_index(pq.read_table(base_index), ids, drop, replaced))
     winners = []
     for pub in delta:
         wins = ~pub.frame["service_request_id"].isin(keep_base).to_numpy()
         for row in pub.frame.loc[~wins, "_row"]:
             quarantine.note(int(row), "older_than_current_release", "updated_datetime", "the current release has a later update of this id")
-        pub = Published(pub.typed.filter(pa.array(wins)), pub.text.filter(pa.array(wins)), pub.frame[wins], pub.cells[wins])
-        stats.add(pub)
-        winners.append(pub)
+        winners.append(Published(pub.typed.filter(pa.array(wins)), pub.text.filter(pa.array(wins)), pub.frame[wins], pub.cells[wins]))
     rows = pa.concat_tables([w.typed for w in winners]) if winners else arrow_schema.empty_table()
-    return CarryOver(base_dir, base.num_rows, drop, replaced, winners, rows)
+    return CarryOver(base_dir, base.num_rows, drop, replaced, winners, rows, ids)
+
+
+def count(carry: CarryOver, base_index: Path, arrow_schema: pa.Schema, stats: RunStats) -> None:
+    """Count the new release's rows into ``stats`` in release order: the carried-over rows (their
+    types, latest date and index entries), then the winners."""
+    kept = _without(_read(carry.base_dir, [*TYPE_KEYS, *DATES], arrow_schema), carry.drop)
+    stats.type_counts.append(_type_counts(kept))
+    stats.see_latest(_latest(kept))
+    stats.add_index(_carried_index(pq.read_table(base_index), carry.base_ids, carry.drop, carry.replaced))
+    for pub in carry.winners:
+        stats.add(pub)
 
 
 def write(carry: CarryOver, staging) -> None:
     """Stage the new release's rows: the carried-over ones, then the winners. The Parquet file is
-    written in a second thread while the CSV records are copied (both release the GIL)."""
+    written in a second thread while the CSV records are copied (both release the GIL); the
+    Staging writer casts the rows read back (ms timestamps) to the published types."""
 
     def typed() -> None:
-        staging.write_typed(_without(_read(carry.base_dir, None, staging.arrow_schema), carry.drop))
+        # row group by row group: a few row groups in memory at a time, not the whole release
+        base = pq.ParquetFile(carry.base_dir / "data" / "service_requests.parquet")
+        drop, at = np.sort(carry.drop), 0
+        for i in range(base.num_row_groups):
+            group = base.read_row_group(i, use_threads=False)
+            lo, hi = np.searchsorted(drop, [at, at + group.num_rows])
+            staging.write_typed(_without(group, drop[lo:hi] - at))
+            at += group.num_rows
         for w in carry.winners:
             staging.write_typed(w.typed)
 

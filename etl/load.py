@@ -251,10 +251,12 @@ class SqliteBuild:
 class DeltaLoad:
     """An incremental release's change to the database, in one transaction.
 
-    ``prepare`` (run in a thread while the release files are staged) replaces the delta's rows,
-    loads the lookups and computes the summaries; ``finish`` adds the releases row, runs
-    ``before_commit`` (the switch) and commits. The database must hold the release the delta was
-    built on (the pipeline checks ``current_version`` and does a full load otherwise).
+    Two jobs run in a thread while the release files are staged: ``replace`` swaps the delta's
+    rows as soon as the run knows which rows win, and ``summarise`` loads the lookups and
+    computes the summaries once the staged lookups and the release's data_through are known.
+    ``finish`` waits for both, adds the releases row, runs ``before_commit`` (the switch) and
+    commits. The database must hold the release the delta was built on (the pipeline checks
+    ``current_version`` and does a full load otherwise).
     """
 
     def __init__(self, db_url: str):
@@ -265,14 +267,26 @@ class DeltaLoad:
         metadata.create_all(self.engine)
         self.conn = self.engine.connect()
         self.trans = self.conn.begin()
-        self.job = None  # the pipeline's future of ``prepare``
+        self.jobs = []  # futures of the jobs, in the order they run
 
-    def prepare(self, rows: pa.Table, replaced: list[str], data_dir: Path, version: str, through: str | None) -> None:
+    def start(self, pool, job, *args) -> None:
+        """Run ``job`` (``self.replace`` or ``self.summarise``) on ``pool``: one thread, in order."""
+        self.jobs.append(pool.submit(job, *args))
+
+    def wait(self) -> None:
+        """Wait for the jobs; the first that failed raises."""
+        for job in self.jobs:
+            job.result()
+
+    def replace(self, rows: pa.Table, replaced: list[str]) -> None:
         _replace_delta(self.conn, rows, replaced)
+
+    def summarise(self, data_dir: Path, version: str, through: str | None) -> None:
         _load_lookups(self.conn, data_dir)
         store_summaries(self.conn, version, through)
 
     def finish(self, release_dir: Path, stored_dir: Path, before_commit=None) -> str:
+        self.wait()
         version = _finish(self.conn, release_dir, stored_dir, prepared=True)
         if before_commit is not None:
             before_commit()

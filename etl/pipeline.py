@@ -117,7 +117,10 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
     pa.default_memory_pool().release_unused()  # the scan's read-ahead blocks: workers are forked from this process next
     timer.lap("duplicates")
     staging = Staging(out, profile.timezone, to_arrow(pd.DataFrame(), profile.timezone).schema)
-    quarantine, stats = Quarantine(ctx.wanted), RunStats(index_spill=staging.dir.with_name(staging.dir.name + ".index.parquet"))
+    quarantine = Quarantine(ctx.wanted)
+    # a full run spills its index entries to disk as they come; an incremental run's are the
+    # current release's (already in memory) and the delta's
+    stats = RunStats(index_spill=None if incremental else staging.dir.with_name(staging.dir.name + ".index.parquet"))
     delta = []
     block_bytes = int(os.environ.get("PORTAL_CHUNK_BYTES", 32 << 20))  # per worker: ~300 MB in flight
     chunks = read_chunks(input_path, profile.input["format"], profile.input["encoding"], quarantine.bad_row,
@@ -145,8 +148,14 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
     stats.rows_read += quarantine.unread
     rows_in_release, carry, delta_load = stats.published, None, None
     if incremental:
-        carry = delta_release.plan(current, _index_path(out, profile.name, current.name), delta, staging.arrow_schema,
-                                   stats, quarantine)
+        carry = delta_release.plan(current, delta, staging.arrow_schema, quarantine)
+        if current_version(db_url) == current.name:
+            # the database holds the release the delta builds on: change only the delta's rows, in
+            # a thread while the files are staged; the transaction commits after the switch
+            delta_load = stack.enter_context(_delta_loading(db_url))
+            pool = stack.enter_context(ThreadPoolExecutor(1))
+            delta_load.start(pool, delta_load.replace, carry.rows, carry.replaced)
+        delta_release.count(carry, _index_path(out, profile.name, current.name), staging.arrow_schema, stats)
         rows_in_release = carry.rows_in_release
     if stats.rows_read == 0 or stats.published == 0:
         staging.discard()
@@ -156,13 +165,9 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
     staging.write_json("data/neighborhoods.geojson", ctx.hoods.to_geojson())
     report = _report(ctx, input_path, header, stats, quarantine, rows_in_release, incremental, current)
     if carry is not None:
-        if current_version(db_url) == current.name:
-            # the database holds the release the delta builds on: change only the delta's rows, in
-            # a thread while the files are staged; the transaction commits after the switch
-            delta_load = stack.enter_context(_delta_loading(db_url))
-            pool = stack.enter_context(ThreadPoolExecutor(1))
-            delta_load.job = pool.submit(delta_load.prepare, carry.rows, carry.replaced, staging.dir / "data",
-                                         next_version(out, profile.name), report["data_through"])
+        if delta_load is not None:
+            delta_load.start(pool, delta_load.summarise, staging.dir / "data", next_version(out, profile.name),
+                             report["data_through"])
         delta_release.write(carry, staging)
     timer.lap("transform+write")
     index = stats.index()
@@ -173,7 +178,7 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
     if current is not None and _same_data(current, staging.dir):
         staging.discard()
         if delta_load is not None:
-            delta_load.job.result()
+            delta_load.wait()
             delta_load.discard()
         version = current.name
         progress("done", f"unchanged: release {version} already holds this data")
@@ -203,7 +208,6 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
     if build is not None:
         build.finish(staging.dir, release_dir, before_commit=switch)
     elif delta_load is not None:
-        delta_load.job.result()
         delta_load.finish(staging.dir, release_dir, before_commit=switch)
     else:
         load_release(db_url, staging.dir, stored_dir=release_dir, before_commit=switch)
