@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from portal.metrics import (
-    SMALL_SAMPLE, WITH_TYPES, Period, backlog_age, left_out, median_days, p90_days, within_target,
+    SMALL_SAMPLE, WITH_TYPES, Period, backlog_age, left_out, median_and_p90_days, within_target,
 )
 from portal.queries import SR
 from portal.tables import service_types
@@ -56,12 +56,13 @@ def performance_table(conn: Connection, as_of: datetime, period: Period, by: str
         names = _type_names(conn)
         if names is not None:
             groups = {"g": SR.service_code}
+    median, p90 = median_and_p90_days(conn, period, groups=groups)
     parts = {
         "requests": _counts(conn, groups, period.contains(SR.requested_datetime)),
         "left_out": left_out(conn, period, groups=groups),
         "open_backlog": _counts(conn, groups, SR.status == "open"),
-        "median": median_days(conn, period, groups=groups),
-        "p90": p90_days(conn, period, groups=groups),
+        "median": median,
+        "p90": p90,
         "target": within_target(conn, period, groups=groups),
         "age": backlog_age(conn, as_of, groups=groups),
     }

@@ -23,6 +23,7 @@ BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="po
 INDEXES = {  # leading columns (the dashboard's covering indexes carry more after them)
     "ix_sr_neighborhood": ["neighborhood_code", "requested_datetime"],
     "ix_sr_requested": ["requested_datetime"],
+    "ix_sr_open": ["status"],
 }
 
 
@@ -103,7 +104,7 @@ def test_load_drops_indexes_an_earlier_version_made(db_url, tiny_release):
     assert rows(db_url, "SELECT count(*) FROM service_requests") == [(package_counts(tiny_release.dir)["service_requests"],)]
     engine = create_engine(db_url)
     try:
-        assert sorted(i["name"] for i in inspect(engine).get_indexes("service_requests")) == ["ix_sr_neighborhood", "ix_sr_requested"]
+        assert sorted(i["name"] for i in inspect(engine).get_indexes("service_requests")) == ["ix_sr_neighborhood", "ix_sr_open", "ix_sr_requested"]
     finally:
         engine.dispose()
 
@@ -117,6 +118,13 @@ def test_load_indexes_and_keys_exist(db_url, tiny_release):
         # lookups by id (the key), by neighborhood and by date: each index starts with these columns
         assert {name: declared[name][:len(cols)] for name, cols in INDEXES.items()} == INDEXES
         assert {i["name"]: i["column_names"] for i in insp.get_indexes("service_requests")} == declared
+        # ix_sr_open holds the open requests only
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'ix_sr_open'")).scalar()
+            else:
+                ddl = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_sr_open'")).scalar()
+        assert ddl.endswith("WHERE status = 'open'") if engine.dialect.name == "sqlite" else ddl.endswith("WHERE ((status)::text = 'open'::text)")
         assert insp.get_pk_constraint("service_requests")["constrained_columns"] == ["service_request_id"]
         assert insp.get_pk_constraint("neighborhoods")["constrained_columns"] == ["neighborhood_code"]
         assert insp.get_pk_constraint("service_types")["constrained_columns"] == ["service_code"]

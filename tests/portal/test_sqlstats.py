@@ -6,7 +6,7 @@ import random
 import pytest
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, create_engine, insert
 
-from portal.sqlstats import median_by, nearest_rank_by
+from portal.sqlstats import median_and_rank_by, median_by, nearest_rank_by
 
 meta = MetaData()
 values = Table("v", meta, Column("id", Integer, primary_key=True), Column("g", String),
@@ -68,3 +68,24 @@ def test_empty_input_gives_no_groups(load):
     with load([]) as conn:
         assert median_by(conn, values.c.x, from_=values) == {}
         assert nearest_rank_by(conn, values.c.x, 90, from_=values) == {}
+
+
+@pytest.mark.parametrize("pct", [1, 50, 90, 100])
+def test_median_and_rank_by_is_both_from_one_query(load, pct):
+    # groups of 0..12 values with ties and nulls; pct 50 makes the rank row a middle row too
+    rng = random.Random(pct)
+    rows = [(g, rng.choice([None, 1, 2, 2, 3.5, 7, 7, 10, 40])) for g in "abcdefg" for _ in range(rng.randint(0, 12))]
+    with load(rows) as conn:
+        for groups in ({}, {"g": values.c.g}):
+            both = median_and_rank_by(conn, values.c.x, pct, from_=values, groups=groups)
+            assert both == (median_by(conn, values.c.x, from_=values, groups=groups),
+                            nearest_rank_by(conn, values.c.x, pct, from_=values, groups=groups))
+            assert len(both[0]) == (len({g for g, x in rows if x is not None}) if groups else 1)
+
+
+def test_median_and_rank_by_small_cases(load):
+    with load([("a", 4), ("a", 1), ("a", 3), ("a", 2), ("b", 5)]) as conn:
+        got = median_and_rank_by(conn, values.c.x, 90, from_=values, groups={"g": values.c.g})
+    assert got == ({("a",): (2.5, 4), ("b",): (5.0, 1)}, {("a",): (4.0, 4), ("b",): (5.0, 1)})
+    with load([]) as conn, pytest.raises(ValueError):
+        median_and_rank_by(conn, values.c.x, 101, from_=values)
