@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import uuid
 from contextlib import contextmanager
 from functools import lru_cache
@@ -46,10 +47,13 @@ def sha256_file(path: Path) -> str:
 
 @lru_cache(maxsize=64)
 def _sha256(path: str, _size: int, _mtime_ns: int) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
+    # one buffer, read into again and again: a new block for every read would be fresh memory
+    # (mapped, zeroed and unmapped by the kernel) each time
+    h, buf = hashlib.sha256(), bytearray(1 << 20)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as f:
+        while n := f.readinto(buf):
+            h.update(view[:n])
     return h.hexdigest()
 
 
@@ -105,6 +109,7 @@ class Staging:
         self._csv_header = False  # the header is in the file (written by the writer or copied)
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
+        self._syncing = None      # the thread that writes the closed data files to disk
         self._parquet = pq.ParquetWriter(self.parquet_path, arrow_schema, compression="zstd",
                                          write_statistics=True, store_schema=True)
         self.text_schema = pa.schema([pa.field(n, pa.string()) for n in arrow_schema.names])
@@ -181,6 +186,9 @@ class Staging:
         self._pending, self._pending_rows = ([rest] if rest.num_rows else []), rest.num_rows
 
     def close_requests(self) -> None:
+        """Finish the CSV and Parquet files, and start writing them to disk in the background:
+        the rest of the run (hashes, package, database) overlaps with the disk writes that
+        ``move_into_releases`` would otherwise wait for."""
         if not self._csv_header:
             self._csv_writer()
         self._flush_row_groups(final=True)
@@ -189,6 +197,14 @@ class Staging:
         if self._csv_file is not None and not self._csv_file.closed:
             self._csv_file.close()
         self._parquet.close()
+        self._syncing = threading.Thread(target=_sync_quietly, args=([self.csv_path, self.parquet_path],),
+                                         name="staging-fsync", daemon=True)
+        self._syncing.start()
+
+    def wait_for_disk(self) -> None:
+        """Wait for the background writes ``close_requests`` started (if any)."""
+        if self._syncing is not None:
+            self._syncing.join()
 
     def write_json(self, relative: str, data) -> Path:
         path = self.dir / relative
@@ -204,11 +220,21 @@ class Staging:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _line_ends(f, block: int = 16 << 20) -> np.ndarray:
-    """Offsets of every b"\\n" in the open file ``f``, read in blocks."""
-    ends, buf, at = [], bytearray(block), 0
+def _sync_quietly(paths: list[Path]) -> None:
+    """fsync each file; errors are left to ``move_into_releases``, which syncs every file again."""
+    for path in paths:
+        try:
+            fsync_path(path)
+        except OSError:
+            pass
+
+
+def _line_ends(f, block: int = 1 << 20) -> np.ndarray:
+    """Offsets of every b"\\n" in the open file ``f``, read in blocks into the same buffers."""
+    ends, buf, newline, at = [], bytearray(block), np.empty(block, bool), 0
     while n := f.readinto(buf):
-        ends.append(np.flatnonzero(np.frombuffer(buf, np.uint8, n) == 10) + at)
+        np.equal(np.frombuffer(buf, np.uint8, n), 10, out=newline[:n])
+        ends.append(np.flatnonzero(newline[:n]) + at)
         at += n
     return np.concatenate(ends) if ends else np.empty(0, np.int64)
 
@@ -255,8 +281,9 @@ def move_into_releases(staging: Staging, name: str, version: str) -> Path:
     """Make the staged release complete and durable under releases/<name>/<version> (not yet current)."""
     out = staging.out
     final = final_release_dir(out, name, version)
+    staging.wait_for_disk()
     try:
-        for p in sorted(staging.dir.rglob("*")):
+        for p in sorted(staging.dir.rglob("*")):  # the data files are on disk by now: this is quick
             if p.is_file():
                 fsync_path(p)
         final.parent.mkdir(parents=True, exist_ok=True)
