@@ -61,7 +61,12 @@ def run_command(cmd: list[str], cwd: Path = REPO, env: dict | None = None, timeo
 
     ``poll=False``: no sampling of the process tree (its figures are 0), only the kernel's peak RSS.
     For timings: reading every process's smaps 20 times a second costs the ETL 4 to 5 s at 1M rows.
+
+    Before the clock starts, ``os.sync()`` writes out what earlier steps left in the page cache
+    (a copied database, the previous run's release): otherwise the kernel writes it back during
+    the timed command, and which command pays for it depends on the order of the steps.
     """
+    os.sync()
     out_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-{os.getpid()}-{time.monotonic_ns()}"
     with open(f"{out_path}.out", "wb") as out, open(f"{out_path}.err", "wb") as err:
         t0 = time.perf_counter()
