@@ -170,11 +170,12 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
                              report["data_through"])
         delta_release.write(carry, staging)
     timer.lap("transform+write")
+    staging.close_requests()  # hashes and syncs the data files in the background from here on
     index = stats.index()
     changes, summary = compute_changes(index, _index_path(out, profile.name, current.name) if current else None,
                                        only=carry.rows["service_request_id"].to_pandas() if carry is not None else None)
-    staging.close_requests()
     changes.to_csv(staging.dir / "data" / "changes.csv", index=False, lineterminator="\n")
+    staging.wait_for_hashes()
     if current is not None and _same_data(current, staging.dir):
         staging.discard()
         if delta_load is not None:

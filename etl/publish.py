@@ -109,7 +109,8 @@ class Staging:
         self._csv_header = False  # the header is in the file (written by the writer or copied)
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
-        self._syncing = None      # the thread that writes the closed data files to disk
+        self._syncing = None      # the thread that hashes the closed data files and writes them to disk
+        self._hashed = threading.Event()
         self._parquet = pq.ParquetWriter(self.parquet_path, arrow_schema, compression="zstd",
                                          write_statistics=True, store_schema=True)
         self.text_schema = pa.schema([pa.field(n, pa.string()) for n in arrow_schema.names])
@@ -186,9 +187,10 @@ class Staging:
         self._pending, self._pending_rows = ([rest] if rest.num_rows else []), rest.num_rows
 
     def close_requests(self) -> None:
-        """Finish the CSV and Parquet files, and start writing them to disk in the background:
-        the rest of the run (hashes, package, database) overlaps with the disk writes that
-        ``move_into_releases`` would otherwise wait for."""
+        """Finish the CSV and Parquet files, then hash them and write them to disk in a background
+        thread: the rest of the run (changelog, package, database) overlaps with the hashing that
+        ``datapackage.json`` needs (``wait_for_hashes``; ``sha256_file`` keeps the results) and with
+        the disk writes that ``move_into_releases`` would otherwise wait for."""
         if not self._csv_header:
             self._csv_writer()
         self._flush_row_groups(final=True)
@@ -197,12 +199,17 @@ class Staging:
         if self._csv_file is not None and not self._csv_file.closed:
             self._csv_file.close()
         self._parquet.close()
-        self._syncing = threading.Thread(target=_sync_quietly, args=([self.csv_path, self.parquet_path],),
-                                         name="staging-fsync", daemon=True)
+        self._syncing = threading.Thread(target=_hash_and_sync, args=([self.csv_path, self.parquet_path], self._hashed),
+                                         name="staging-hash-fsync", daemon=True)
         self._syncing.start()
 
+    def wait_for_hashes(self) -> None:
+        """Wait until the background thread has hashed the data files (or given up on them)."""
+        if self._syncing is not None:
+            self._hashed.wait()
+
     def wait_for_disk(self) -> None:
-        """Wait for the background writes ``close_requests`` started (if any)."""
+        """Wait for the background thread ``close_requests`` started (if any)."""
         if self._syncing is not None:
             self._syncing.join()
 
@@ -220,8 +227,18 @@ class Staging:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _sync_quietly(paths: list[Path]) -> None:
-    """fsync each file; errors are left to ``move_into_releases``, which syncs every file again."""
+def _hash_and_sync(paths: list[Path], hashed: threading.Event) -> None:
+    """Hash each file into ``sha256_file``'s cache, set ``hashed``, then fsync each file. Errors are
+    left to the main thread, which hashes (``describe_file``) and syncs (``move_into_releases``)
+    every file again where this did not."""
+    try:
+        for path in paths:
+            try:
+                sha256_file(path)
+            except OSError:
+                pass
+    finally:
+        hashed.set()
     for path in paths:
         try:
             fsync_path(path)
