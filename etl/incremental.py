@@ -13,7 +13,7 @@ Parquet file, and their changelog entries (id, status, row hash) from its index,
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,25 +86,27 @@ def count(carry: CarryOver, base_index: Path, arrow_schema: pa.Schema, stats: Ru
         stats.add(pub)
 
 
-def write(carry: CarryOver, staging) -> None:
+def write_typed(carry: CarryOver, staging) -> None:
+    """The new release's Parquet rows: the carried-over ones, row group by row group (a few row
+    groups in memory at a time, not the whole release), then the winners. The Staging writer casts
+    the rows read back (ms timestamps) to the published types."""
+    base = pq.ParquetFile(carry.base_dir / "data" / "service_requests.parquet")
+    drop, at = np.sort(carry.drop), 0
+    for i in range(base.num_row_groups):
+        group = base.read_row_group(i, use_threads=False)
+        lo, hi = np.searchsorted(drop, [at, at + group.num_rows])
+        staging.write_typed(_without(group, drop[lo:hi] - at))
+        at += group.num_rows
+    for w in carry.winners:
+        staging.write_typed(w.typed)
+
+
+def write(carry: CarryOver, staging, typed: Future | None = None) -> None:
     """Stage the new release's rows: the carried-over ones, then the winners. The Parquet file is
-    written in a second thread while the CSV records are copied (both release the GIL); the
-    Staging writer casts the rows read back (ms timestamps) to the published types."""
-
-    def typed() -> None:
-        # row group by row group: a few row groups in memory at a time, not the whole release
-        base = pq.ParquetFile(carry.base_dir / "data" / "service_requests.parquet")
-        drop, at = np.sort(carry.drop), 0
-        for i in range(base.num_row_groups):
-            group = base.read_row_group(i, use_threads=False)
-            lo, hi = np.searchsorted(drop, [at, at + group.num_rows])
-            staging.write_typed(_without(group, drop[lo:hi] - at))
-            at += group.num_rows
-        for w in carry.winners:
-            staging.write_typed(w.typed)
-
+    written in a second thread (``typed``: the future of ``write_typed`` if the caller started it
+    already) while the CSV records are copied (both release the GIL)."""
     with ThreadPoolExecutor(1) as pool:
-        parquet = pool.submit(typed)
+        parquet = typed or pool.submit(write_typed, carry, staging)
         if not staging.copy_csv_records(carry.base_dir / "data" / "service_requests.csv", carry.base_rows, carry.drop):
             staging.write_text(to_text(_without(_read(carry.base_dir, None, staging.arrow_schema), carry.drop)))
         for w in carry.winners:

@@ -161,6 +161,9 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
         staging.discard()
         raise InputError(input_path, "has a header but no data rows" if stats.rows_read == 0 else
                          f"no row could be published ({quarantine.summary_line()})")
+    typed_job = None
+    if carry is not None:  # the Parquet file needs only the plan: it is rewritten while the run goes on
+        typed_job = stack.enter_context(ThreadPoolExecutor(1)).submit(delta_release.write_typed, carry, staging)
     write_service_types(build_service_types(pd.concat(stats.type_counts), profile), staging.dir / "data" / "service_types.csv")
     staging.write_json("data/neighborhoods.geojson", ctx.hoods.to_geojson())
     report = _report(ctx, input_path, header, stats, quarantine, rows_in_release, incremental, current)
@@ -168,16 +171,21 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
         if delta_load is not None:
             delta_load.start(pool, delta_load.summarise, staging.dir / "data", next_version(out, profile.name),
                              report["data_through"])
-        delta_release.write(carry, staging)
+        delta_release.write(carry, staging, typed_job)
     timer.lap("transform+write")
     staging.close_requests()  # hashes and syncs the data files in the background from here on
     index = stats.index()
     changes, summary = compute_changes(index, _index_path(out, profile.name, current.name) if current else None,
                                        only=carry.rows["service_request_id"].to_pandas() if carry is not None else None)
     changes.to_csv(staging.dir / "data" / "changes.csv", index=False, lineterminator="\n")
+    # the index (what the next incremental run starts from) is written while the run goes on
+    index_file = _index_path(out, profile.name, next_version(out, profile.name))
+    index_job = stack.enter_context(ThreadPoolExecutor(1)).submit(write_index, index, index_file)
     staging.wait_for_hashes()
     if current is not None and _same_data(current, staging.dir):
         staging.discard()
+        index_job.result()
+        index_file.unlink()
         if delta_load is not None:
             delta_load.wait()
             delta_load.discard()
@@ -195,7 +203,7 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
     staging.write_json("report.json", report)
     created = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     staging.write_json("datapackage.json", build_datapackage(profile, version, created, staging.dir, release_history(out, profile.name)))
-    write_index(index, _index_path(out, profile.name, version))
+    index_job.result()
     faults.checkpoint("publish.staged")
     quarantine.save(private_dir / profile.name / version)
     timer.lap("package")
