@@ -83,8 +83,9 @@ service_requests = Table(
     # Two covering indexes serve every page's default view: the trailing columns let the dashboard's
     # aggregates (cohort of a period, open backlog, a neighborhood's brief, a type's typical time)
     # read the index alone instead of a million table rows (see BENCHMARKS.md, target 4). Each
-    # index costs the load a sort of every row, so there are no others: dropping any of the five
-    # indexes we had before (RETIRED_INDEXES) left every default view within its target, at 1M rows.
+    # such index costs the load a sort of every row, so there are no others: dropping any of the
+    # five indexes we had before (RETIRED_INDEXES) left every default view within its target, at 1M
+    # rows.
     Index("ix_sr_neighborhood", "neighborhood_code", "requested_datetime", "status", "service_code",
           "days_to_close", "expected_datetime"),
     Index("ix_sr_requested", "requested_datetime", "status", "service_code", "agency_responsible",
