@@ -104,6 +104,7 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
                    incremental: bool, stack: ExitStack) -> Result:
     profile, timer, build = ctx.profile, _Timer(), None
     current = current_release(out, profile.name)
+    new_version = next_version(out, profile.name)  # the version this run publishes, unless the data are unchanged
     if incremental and current is None:
         raise InputError(input_path, f"--incremental needs a current release of {profile.name} in {out}")
     progress("scan", "finding duplicate ids")
@@ -169,8 +170,7 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
     report = _report(ctx, input_path, header, stats, quarantine, rows_in_release, incremental, current)
     if carry is not None:
         if delta_load is not None:
-            delta_load.start(pool, delta_load.summarise, staging.dir / "data", next_version(out, profile.name),
-                             report["data_through"])
+            delta_load.start(pool, delta_load.summarise, staging.dir / "data", new_version, report["data_through"])
         delta_release.write(carry, staging, typed_job)
     timer.lap("transform+write")
     staging.close_requests()  # hashes and syncs the data files in the background from here on
@@ -179,7 +179,7 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
                                        only=carry.rows["service_request_id"].to_pandas() if carry is not None else None)
     changes.to_csv(staging.dir / "data" / "changes.csv", index=False, lineterminator="\n")
     # the index (what the next incremental run starts from) is written while the run goes on
-    index_file = _index_path(out, profile.name, next_version(out, profile.name))
+    index_file = _index_path(out, profile.name, new_version)
     index_job = stack.enter_context(ThreadPoolExecutor(1)).submit(write_index, index, index_file)
     staging.wait_for_hashes()
     if current is not None and _same_data(current, staging.dir):
@@ -196,7 +196,7 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
         timer.lap("load")
         report["timing_seconds"] = timer.laps
         return Result(version, current, False, report, timer.laps)
-    version = next_version(out, profile.name)
+    version = new_version
     summary.update(version=version, previous_version=current.name if current else None)
     staging.write_json("changelog.json", summary)
     report["timing_seconds"] = dict(timer.laps)

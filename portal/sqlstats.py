@@ -17,7 +17,7 @@ then keep only the rows at the wanted rank. At most two rows per group leave the
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -47,6 +47,46 @@ def _key(row, names: Sequence[str]) -> tuple:
     return tuple(row[name] for name in names)
 
 
+def _rows_at(conn: Connection, value: ColumnElement, ranks: Mapping[str, Callable[[Any], ColumnElement]], *,
+             from_, where: Sequence, groups: Groups | None) -> Iterator[tuple[tuple, Any]]:
+    """``(group key, row)`` for every row whose rank meets one of ``ranks`` (``{label: condition
+    on the ranked subquery}``); each row has ``v``, ``n`` and a flag per label."""
+    groups = groups or {}
+    ranked = _ranked(value, groups, where, from_)
+    names = list(groups)
+    conditions = {label: rank(ranked) for label, rank in ranks.items()}
+    query = select(*[ranked.c[n] for n in names], ranked.c.v, ranked.c.n,
+                   *[c.label(label) for label, c in conditions.items()]).where(or_(*conditions.values()))
+    for row in conn.execute(query).mappings():
+        yield _key(row, names), row
+
+
+def _middle(ranked) -> ColumnElement:
+    return and_(2 * ranked.c.rn >= ranked.c.n, 2 * ranked.c.rn <= ranked.c.n + 2)
+
+
+def _at_rank(pct: int) -> Callable[[Any], ColumnElement]:
+    if not 0 < int(pct) <= 100:
+        raise ValueError(f"percentile must be in 1..100, got {pct!r}")
+    return lambda ranked: and_(100 * ranked.c.rn >= pct * ranked.c.n, 100 * (ranked.c.rn - 1) < pct * ranked.c.n)
+
+
+class _Middles:
+    """The middle value(s) of each group, averaged into its median."""
+
+    def __init__(self, transform: Callable[[Any], float] = float):
+        self.transform = transform
+        self.values: dict[tuple, list[float]] = defaultdict(list)
+        self.sizes: dict[tuple, int] = {}
+
+    def add(self, key: tuple, row) -> None:
+        self.values[key].append(self.transform(row["v"]))
+        self.sizes[key] = int(row["n"])
+
+    def medians(self) -> dict[tuple, tuple[float, int]]:
+        return {k: (sum(v) / len(v), self.sizes[k]) for k, v in self.values.items()}
+
+
 def median_by(
     conn: Connection,
     value: ColumnElement,
@@ -62,34 +102,10 @@ def median_by(
     an age in days); for an age, order by the datetime descending is the same as ascending age,
     and the two middles are the same rows either way.
     """
-    groups = groups or {}
-    ranked = _ranked(value, groups, where, from_)
-    names = list(groups)
-    query = select(*[ranked.c[n] for n in names], ranked.c.v, ranked.c.n).where(_middle(ranked))
-    middles: dict[tuple, list[float]] = defaultdict(list)
-    sizes: dict[tuple, int] = {}
-    for row in conn.execute(query).mappings():
-        key = _key(row, names)
-        middles[key].append(transform(row["v"]))
-        sizes[key] = int(row["n"])
-    return _medians(middles, sizes)
-
-
-def _middle(ranked) -> ColumnElement:
-    return and_(2 * ranked.c.rn >= ranked.c.n, 2 * ranked.c.rn <= ranked.c.n + 2)
-
-
-def _at_rank(ranked, pct: int) -> ColumnElement:
-    return and_(100 * ranked.c.rn >= pct * ranked.c.n, 100 * (ranked.c.rn - 1) < pct * ranked.c.n)
-
-
-def _medians(middles: Mapping[tuple, list[float]], sizes: Mapping[tuple, int]) -> dict[tuple, tuple[float, int]]:
-    return {k: (sum(v) / len(v), sizes[k]) for k, v in middles.items()}
-
-
-def _check_pct(pct: int) -> None:
-    if not 0 < int(pct) <= 100:
-        raise ValueError(f"percentile must be in 1..100, got {pct!r}")
+    middles = _Middles(transform)
+    for key, row in _rows_at(conn, value, {"is_middle": _middle}, from_=from_, where=where, groups=groups):
+        middles.add(key, row)
+    return middles.medians()
 
 
 def nearest_rank_by(
@@ -102,12 +118,8 @@ def nearest_rank_by(
     groups: Groups | None = None,
 ) -> dict[tuple, tuple[float, int]]:
     """``{group key: (p-th percentile by nearest rank, n)}`` for an integer ``pct`` in 1..100."""
-    _check_pct(pct)
-    groups = groups or {}
-    ranked = _ranked(value, groups, where, from_)
-    names = list(groups)
-    query = select(*[ranked.c[n] for n in names], ranked.c.v, ranked.c.n).where(_at_rank(ranked, pct))
-    return {_key(r, names): (float(r["v"]), int(r["n"])) for r in conn.execute(query).mappings()}
+    rows = _rows_at(conn, value, {"is_rank": _at_rank(pct)}, from_=from_, where=where, groups=groups)
+    return {key: (float(row["v"]), int(row["n"])) for key, row in rows}
 
 
 def median_and_rank_by(
@@ -120,21 +132,11 @@ def median_and_rank_by(
     groups: Groups | None = None,
 ) -> tuple[dict[tuple, tuple[float, int]], dict[tuple, tuple[float, int]]]:
     """``(median_by(...), nearest_rank_by(..., pct))`` from one query: the rows at either rank."""
-    _check_pct(pct)
-    groups = groups or {}
-    ranked = _ranked(value, groups, where, from_)
-    names = list(groups)
-    middle, at_rank = _middle(ranked), _at_rank(ranked, pct)
-    query = select(*[ranked.c[n] for n in names], ranked.c.v, ranked.c.n, middle.label("is_middle"),
-                   at_rank.label("is_rank")).where(or_(middle, at_rank))
-    middles: dict[tuple, list[float]] = defaultdict(list)
-    sizes: dict[tuple, int] = {}
-    ranks: dict[tuple, tuple[float, int]] = {}
-    for row in conn.execute(query).mappings():
-        key = _key(row, names)
+    middles, ranks = _Middles(), {}
+    for key, row in _rows_at(conn, value, {"is_middle": _middle, "is_rank": _at_rank(pct)},
+                             from_=from_, where=where, groups=groups):
         if row["is_middle"]:
-            middles[key].append(float(row["v"]))
-            sizes[key] = int(row["n"])
+            middles.add(key, row)
         if row["is_rank"]:
             ranks[key] = (float(row["v"]), int(row["n"]))
-    return _medians(middles, sizes), ranks
+    return middles.medians(), ranks
