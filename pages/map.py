@@ -25,7 +25,10 @@ measure = st.radio("Shade neighborhoods by", list(MEASURES), index=list(MEASURES
 ui.set_query_params({**filters.to_params(), "measure": measure})
 
 values = cache.neighborhood_values(ctx.url, ctx.version, filters, measure)
-choropleth, legend = maps.choropleth(nbhds, values, MEASURES[measure],
+focus = [n["geometry"] for n in nbhds if filters.neighborhood in (None, n["neighborhood_code"])]
+view = maps.view_for(focus, 360, 420)
+drawn = cache.neighborhoods(ctx.url, ctx.version, with_geometry=True, tolerance=maps.display_tolerance(view))
+choropleth, legend = maps.choropleth(drawn, values, MEASURES[measure],
                                      decimals=1 if measure == "median_days" else 0)
 points = cache.map_points(ctx.url, ctx.version, filters, maps.POINT_LIMIT)
 overlays = {"points": "Individual requests", "none": "Nothing", "heatmap": "Heatmap"}
@@ -39,9 +42,8 @@ if overlay == "heatmap":
     layers.append(maps.heatmap(cache.heat_cells(ctx.url, ctx.version, filters)))
 elif overlay == "points" and points is not None:
     layers.append(maps.points(points, rel.timezone))
-focus = [n["geometry"] for n in nbhds if filters.neighborhood in (None, n["neighborhood_code"])]
 basemap = st.toggle("Street basemap (needs internet)", value=False, key="map_basemap")
-ui.pydeck_map(maps.deck(layers, maps.view_for(focus, 360, 420), basemap=basemap), height=460,
+ui.pydeck_map(maps.deck(layers, view, basemap=basemap), height=460,
               key="map_deck")
 
 ui.legend(MEASURES[measure], legend, alpha=maps.FILL_ALPHA)

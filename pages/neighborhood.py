@@ -51,9 +51,11 @@ st.bar_chart({"starting": [str(d) for d, _ in brief.weekly], "requests": [n for 
 st.markdown("**Oldest open requests**")
 st.dataframe(brief.oldest_open, hide_index=True, width="stretch",
              column_config={"age_days": st.column_config.NumberColumn("age (days)", format="%.1f")})
-layers = [maps.boundaries(nbhds, code)]
 here = [n["geometry"] for n in nbhds if n["neighborhood_code"] == code]
-ui.pydeck_map(maps.deck(layers, maps.view_for(here, 360, 260)), height=280, key="nb_map")
+view = maps.view_for(here, 360, 260)
+drawn = cache.neighborhoods(ctx.url, ctx.version, with_geometry=True, tolerance=maps.display_tolerance(view))
+layers = [maps.boundaries(maps.nearby(drawn, here), code)]
+ui.pydeck_map(maps.deck(layers, view), height=280, key="nb_map")
 for caveat in brief.caveats:
     st.caption(md(caveat))
 

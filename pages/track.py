@@ -33,14 +33,16 @@ def show_request(ctx, view, row) -> None:
     for note in view.location_notes:
         st.markdown(f":material/info: {md(note)}")
     if view.point is not None:
+        code = row.get("neighborhood_code")
         nbhds = cache.neighborhoods(ctx.url, ctx.version, with_geometry=True)
-        here = [n for n in nbhds if n["neighborhood_code"] == row.get("neighborhood_code")]
-        layers = [maps.boundaries(here or nbhds, row.get("neighborhood_code")),
+        zoom_to = [n["geometry"] for n in nbhds if n["neighborhood_code"] == code] or [list(view.point)]
+        frame = maps.view_for(zoom_to, 360, 260)
+        drawn = cache.neighborhoods(ctx.url, ctx.version, with_geometry=True,
+                                    tolerance=maps.display_tolerance(frame))
+        layers = [maps.boundaries([n for n in drawn if n["neighborhood_code"] == code] or drawn, code),
                   maps.points([{**row, "overdue": view.overdue}], ctx.release.timezone,
                               radius_m=60, min_px=8)]
-        zoom_to = [n["geometry"] for n in here] or [list(view.point)]
-        ui.pydeck_map(maps.deck(layers, maps.view_for(zoom_to, 360, 260)), height=280,
-                      key="track_map")
+        ui.pydeck_map(maps.deck(layers, frame), height=280, key="track_map")
 
 
 ctx = ui.require_release()

@@ -84,13 +84,15 @@ def service_types(url: str, version: str) -> list[dict]:
         return queries.list_service_types(conn)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def neighborhoods(url: str, version: str, with_geometry: bool = False) -> list[dict]:
-    """Neighborhoods by name; ``geometry`` is for drawing (simplified: ``maps.display_geometry``)."""
+@st.cache_data(show_spinner=False, max_entries=32)
+def neighborhoods(url: str, version: str, with_geometry: bool = False,
+                  tolerance: float = maps.DISPLAY_TOLERANCE) -> list[dict]:
+    """Neighborhoods by name; ``geometry`` is for drawing (simplified to ``tolerance`` degrees:
+    ``maps.display_geometry``; a map passes ``maps.display_tolerance(view)``)."""
     with connect(url) as conn:
         rows = queries.list_neighborhoods(conn, with_geometry)
     for row in rows if with_geometry else []:
-        row["geometry"] = maps.display_geometry(row["geometry"])
+        row["geometry"] = maps.display_geometry(row["geometry"], tolerance)
     return rows
 
 

@@ -90,3 +90,29 @@ def test_display_geometry_drops_invisible_detail_and_rounds():
     multi = maps.display_geometry({"type": "MultiPolygon", "coordinates": [[ring], [far]]})
     assert multi["type"] == "MultiPolygon" and [len(p[0]) for p in multi["coordinates"]] == [5, 5]
     assert maps.display_geometry(None) is None
+
+
+@pytest.mark.parametrize("zoom, latitude, expected", [
+    (10.0, 0.0, 3e-4),    # half a pixel: 360 / (512 * 2**10) / 2 = 3.4e-4 degrees
+    (10.0, 60.0, 1.5e-4),  # a pixel spans half as many degrees of latitude at 60°: 1.7e-4
+    (9.0, 40.7, 4e-4),    # a city-wide view (New York): 5.2e-4
+    (13.0, 40.7, 1e-4),   # zoomed to a neighborhood: 3.3e-5, kept at the finest step
+    (5.0, 0.0, 8e-4),     # a country: the coarsest step
+])
+def test_display_tolerance_is_the_largest_step_within_half_a_pixel(zoom, latitude, expected):
+    assert maps.display_tolerance(maps.pdk.ViewState(latitude=latitude, longitude=0, zoom=zoom)) == expected
+
+
+def _square(code, x, y, size=1.0):
+    ring = [[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]
+    return {"neighborhood_code": code, "name": code, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+def test_nearby_keeps_what_a_map_framed_on_the_focus_shows():
+    nbhds = [_square("here", 0, 0), _square("east", 1, 0), _square("corner", 1.9, 1.9),
+             _square("far", 2.5, 0), _square("none", 0, 0)]
+    nbhds[-1]["geometry"] = None
+    focus = [nbhds[0]["geometry"]]
+    assert [n["neighborhood_code"] for n in maps.nearby(nbhds, focus)] == ["here", "east", "corner"]
+    assert [n["neighborhood_code"] for n in maps.nearby(nbhds, focus, margin=0.5)] == ["here", "east"]
+    assert maps.nearby(nbhds, []) == nbhds  # nothing to frame on: all kept
