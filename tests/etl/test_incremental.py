@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from bench import delta
+from etl import load
 from etl.demo import write_demo_input
 from etl.pipeline import publish_release
 from etl.profile import load_profile
@@ -125,6 +126,41 @@ def test_incremental_parquet_service_types_and_index_equal_a_full_run(runs):
 def _copy_state(src, dst):
     shutil.copytree(src, dst, symlinks=True)
     return dst
+
+
+def _stored(out, sql: str) -> list[tuple]:
+    engine = create_engine(f"sqlite:///{out}/portal.db")
+    with engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(text(sql))]
+    engine.dispose()
+    return rows
+
+
+def test_a_page_cache_too_small_for_the_delta_still_commits_or_rolls_back_whole(runs, tmp_path, monkeypatch):
+    """The summaries run with a small SQLite page cache (``load.SUMMARY_CACHE_KIB``), so pages the
+    delta changed may be written to the database file before the commit. With a cache of a few
+    pages they are: a run that fails after the summaries still leaves the previous release, and one
+    that succeeds stores what the run with the usual cache stored."""
+    monkeypatch.setattr(load, "SUMMARY_CACHE_KIB", 1)  # SQLite keeps its minimum of 10 pages
+    base = tmp_path / "base"
+    first = _publish(runs["base_csv"], base)
+    before = _db_rows(base)
+    real_finish = load._finish
+
+    def fail_after_summaries(*args, **kwargs):
+        raise RuntimeError("injected: after the summaries, before the commit")
+
+    monkeypatch.setattr(load, "_finish", fail_after_summaries)
+    with pytest.raises(RuntimeError, match="injected"):
+        _publish(runs["delta"].path, base, incremental=True)
+    pd.testing.assert_frame_equal(_db_rows(base), before)
+    assert _stored(base, "select version from releases where is_current = 1") == [(first.version,)]
+
+    monkeypatch.setattr(load, "_finish", real_finish)
+    _publish(runs["delta"].path, base, incremental=True)
+    pd.testing.assert_frame_equal(_db_rows(base), _db_rows(runs["full"]))
+    summaries = "select version, name, payload_json from summaries order by version, name"
+    assert _stored(base, summaries) == _stored(runs["incremental"], summaries)
 
 
 def test_delta_rows_older_than_the_current_release_are_quarantined(runs, tmp_path):
