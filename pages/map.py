@@ -26,8 +26,7 @@ ui.set_query_params({**filters.to_params(), "measure": measure})
 
 values = cache.neighborhood_values(ctx.url, ctx.version, filters, measure)
 focus = [n["geometry"] for n in nbhds if filters.neighborhood in (None, n["neighborhood_code"])]
-view = maps.view_for(focus, 360, 420)
-drawn = cache.neighborhoods(ctx.url, ctx.version, with_geometry=True, tolerance=maps.display_tolerance(view))
+view, drawn = cache.framed_neighborhoods(ctx.url, ctx.version, focus, 360, 420)
 choropleth, legend = maps.choropleth(drawn, values, MEASURES[measure],
                                      decimals=1 if measure == "median_days" else 0)
 points = cache.map_points(ctx.url, ctx.version, filters, maps.POINT_LIMIT)

@@ -52,8 +52,7 @@ st.markdown("**Oldest open requests**")
 st.dataframe(brief.oldest_open, hide_index=True, width="stretch",
              column_config={"age_days": st.column_config.NumberColumn("age (days)", format="%.1f")})
 here = [n["geometry"] for n in nbhds if n["neighborhood_code"] == code]
-view = maps.view_for(here, 360, 260)
-drawn = cache.neighborhoods(ctx.url, ctx.version, with_geometry=True, tolerance=maps.display_tolerance(view))
+view, drawn = cache.framed_neighborhoods(ctx.url, ctx.version, here, 360, 260)
 layers = [maps.boundaries(maps.nearby(drawn, here), code)]
 ui.pydeck_map(maps.deck(layers, view), height=280, key="nb_map")
 for caveat in brief.caveats:

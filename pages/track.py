@@ -36,9 +36,7 @@ def show_request(ctx, view, row) -> None:
         code = row.get("neighborhood_code")
         nbhds = cache.neighborhoods(ctx.url, ctx.version, with_geometry=True)
         zoom_to = [n["geometry"] for n in nbhds if n["neighborhood_code"] == code] or [list(view.point)]
-        frame = maps.view_for(zoom_to, 360, 260)
-        drawn = cache.neighborhoods(ctx.url, ctx.version, with_geometry=True,
-                                    tolerance=maps.display_tolerance(frame))
+        frame, drawn = cache.framed_neighborhoods(ctx.url, ctx.version, zoom_to, 360, 260)
         layers = [maps.boundaries([n for n in drawn if n["neighborhood_code"] == code] or drawn, code),
                   maps.points([{**row, "overdue": view.overdue}], ctx.release.timezone,
                               radius_m=60, min_px=8)]

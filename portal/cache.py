@@ -96,6 +96,13 @@ def neighborhoods(url: str, version: str, with_geometry: bool = False,
     return rows
 
 
+def framed_neighborhoods(url: str, version: str, focus: list, width_px: int, height_px: int):
+    """``(view, neighborhoods)``: a view that fits ``focus`` (geometries or points) in a map of
+    that size, and the neighborhoods simplified for drawing at it (``maps.display_tolerance``)."""
+    view = maps.view_for(focus, width_px, height_px)
+    return view, neighborhoods(url, version, with_geometry=True, tolerance=maps.display_tolerance(view))
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def headline(url: str, version: str) -> metrics.Headline:
     with connect(url) as conn:
