@@ -36,7 +36,7 @@ if points is None:
 overlay = st.segmented_control("Overlay", list(overlays), format_func=overlays.get,
                                default=next(iter(overlays)),
                                key=f"map_overlay_{len(overlays)}") or "none"
-layers = [choropleth]
+layers = [choropleth, maps.outlines(drawn)]
 if overlay == "heatmap":
     layers.append(maps.heatmap(cache.heat_cells(ctx.url, ctx.version, filters)))
 elif overlay == "points" and points is not None:

@@ -23,6 +23,7 @@ from portal.timefmt import format_local
 CIVIDIS_5 = ["#00224E", "#414D6B", "#7C7B78", "#BCAF6F", "#FEE838"]
 MAGMA_5 = ["#FCFDBF", "#FC8961", "#B73779", "#51127C", "#000004"]  # heatmap: light = few
 NO_DATA = "#D9D9D9"
+OUTLINE = [40, 40, 40, 255]
 POINT_COLORS = {"open": "#0072B2", "overdue": "#D55E00", "closed": "#999999"}
 TOOLTIP = {"text": "{tip}", "style": {"fontSize": "0.85rem", "maxWidth": "18rem"}}
 POINT_LIMIT = 2000
@@ -150,10 +151,23 @@ def choropleth(neighborhoods: list[dict], values: dict[str, tuple[float | None, 
         })
     layer = pdk.Layer(
         "GeoJsonLayer", id="neighborhoods", data={"type": "FeatureCollection", "features": features},
-        get_fill_color="properties.fill", get_line_color=[40, 40, 40, 255],
-        line_width_min_pixels=1, stroked=True, filled=True, pickable=True,
+        get_fill_color="properties.fill", stroked=False, filled=True, pickable=True,
     )
     return layer, legend(edges, decimals)
+
+
+def outlines(neighborhoods: list[dict]) -> pdk.Layer:
+    """The neighborhoods' borders as hairlines (one device pixel), drawn over a choropleth.
+
+    They are the wireframe of the polygons extruded to 0 m: deck.gl's polygon layer draws them as
+    plain GL lines, where ``stroked`` borders need its path layer. Preparing the path layer's
+    large program is most of the city map's first drawing in a browser without a GPU: in
+    headless Chromium the map page was drawn 0.8 s sooner (BENCHMARKS.md, target 4).
+    """
+    features = [{"type": "Feature", "geometry": nb["geometry"], "properties": {}} for nb in neighborhoods]
+    return pdk.Layer("GeoJsonLayer", id="outlines", data={"type": "FeatureCollection", "features": features},
+                     extruded=True, wireframe=True, filled=False, stroked=False, get_elevation=0,
+                     get_line_color=OUTLINE, material=False, pickable=False)
 
 
 def boundaries(neighborhoods: list[dict], highlight: str | None = None) -> pdk.Layer:

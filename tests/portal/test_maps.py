@@ -50,6 +50,19 @@ def test_choropleth_tooltips_are_plain_text_and_colours_follow_classes():
     assert legend[-1] == ("#D9D9D9", "no data")
 
 
+def test_choropleth_fill_and_hairline_outlines_share_deck_gl_polygon_program():
+    hoods = [_nb("A", "Alpha"), _nb("B", "Beta")]
+    fill, _ = maps.choropleth(hoods, {"A": (1.0, 1)}, "Requests")
+    lines = maps.outlines(hoods)
+    spec = json.loads(maps.deck([fill, lines], maps.view_for([])).to_json())["layers"]
+    # the fill draws no stroke (a stroke would need deck.gl's path program); the borders are
+    # the wireframe of the same polygons at 0 m, in the outline colour, and not pickable
+    assert (spec[0]["stroked"], spec[0]["filled"], spec[0]["pickable"]) == (False, True, True)
+    assert (spec[1]["extruded"], spec[1]["wireframe"], spec[1]["filled"], spec[1]["stroked"]) == (True, True, False, False)
+    assert (spec[1]["getElevation"], spec[1]["getLineColor"], spec[1]["pickable"]) == (0, maps.OUTLINE, False)
+    assert [f["geometry"] for f in spec[1]["data"]["features"]] == [h["geometry"] for h in hoods]
+
+
 def test_deck_has_no_basemap_and_text_tooltips():
     deck = maps.deck([maps.heatmap([{"lat": 1.0, "long": 2.0, "n": 3}])], maps.view_for([]))
     spec = json.loads(deck.to_json())
