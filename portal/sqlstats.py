@@ -13,6 +13,10 @@ then keep only the rows at the wanted rank. At most two rows per group leave the
   ``100*rn >= p*n`` and ``100*(rn-1) < p*n`` are integer arithmetic, again with no division.
   For n = 7, p90 is the 7th value; for n = 10 the 9th; for n = 20 the 18th.
 * ``median_and_rank_by`` gives both from one numbering (one sort instead of two).
+* ``median_of_ordered_by`` gives ``median_by``'s result from the rows themselves, read in value
+  order: for a set of at most a few hundred thousand rows that an index already holds in that
+  order (the open backlog, by request time), reading them beats numbering them in a window (at
+  1M rows, 80 ms for 114,000 open requests against 230-300 ms per grouping).
 """
 from __future__ import annotations
 
@@ -106,6 +110,34 @@ def median_by(
     for key, row in _rows_at(conn, value, {"is_middle": _middle}, from_=from_, where=where, groups=groups):
         middles.add(key, row)
     return middles.medians()
+
+
+def median_of_ordered_by(
+    conn: Connection,
+    value: ColumnElement,
+    *,
+    from_,
+    where: Sequence = (),
+    groups: Groups | None = None,
+    transform: Callable[[Any], float] = float,
+) -> dict[tuple, tuple[float, int]]:
+    """``median_by(...)`` exactly, from every matching row read in ``value`` order: the middle
+    rows are those at 0-based positions ``(n - 1) // 2`` and ``n // 2`` of each group, the rows
+    the window numbers ``n <= 2*rn <= n + 2``. Use it only where the rows are few and come in
+    that order from an index."""
+    groups = groups or {}
+    query = (select(*[expr.label(name) for name, expr in groups.items()], value.label("v"))
+             .select_from(from_).where(value.is_not(None), *where).order_by(value))
+    ordered: dict[tuple, list] = defaultdict(list)
+    width = len(groups)
+    for row in conn.execute(query):
+        ordered[tuple(row[:width])].append(row[width])
+    out = {}
+    for key, vs in ordered.items():
+        n = len(vs)
+        middle = [transform(v) for v in vs[(n - 1) // 2: n // 2 + 1]]
+        out[key] = (sum(middle) / len(middle), n)
+    return out
 
 
 def nearest_rank_by(

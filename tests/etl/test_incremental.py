@@ -268,3 +268,13 @@ def test_copy_csv_records_copies_bytes_only_when_each_record_is_one_line(tmp_pat
     staging.write_typed(pa.table({"a": ["x\ny"]}))
     staging.close_requests()
     assert staging.csv_path.read_bytes() == b'"a"\n"x\ny"\n'
+
+
+def test_the_delta_load_reads_sqlite_through_a_memory_map(tmp_path):
+    """Pages the summaries only read are mapped, not copied into the page cache (load.DELTA_MMAP_BYTES)."""
+    delta_load = load.DeltaLoad(f"sqlite:///{tmp_path / 'portal.db'}")
+    try:
+        pragmas = [delta_load.conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in ("mmap_size", "cache_size")]
+        assert pragmas == [load.DELTA_MMAP_BYTES, -load.CACHE_KIB]
+    finally:
+        delta_load.discard()

@@ -6,7 +6,7 @@ import random
 import pytest
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, create_engine, insert
 
-from portal.sqlstats import median_and_rank_by, median_by, nearest_rank_by
+from portal.sqlstats import median_and_rank_by, median_by, median_of_ordered_by, nearest_rank_by
 
 meta = MetaData()
 values = Table("v", meta, Column("id", Integer, primary_key=True), Column("g", String),
@@ -89,3 +89,23 @@ def test_median_and_rank_by_small_cases(load):
     assert got == ({("a",): (2.5, 4), ("b",): (5.0, 1)}, {("a",): (4.0, 4), ("b",): (5.0, 1)})
     with load([]) as conn, pytest.raises(ValueError):
         median_and_rank_by(conn, values.c.x, 101, from_=values)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_median_of_ordered_rows_equals_the_windowed_median(load, seed):
+    # groups of 0..12 values with ties and nulls, and a transform applied to the middle values
+    rng = random.Random(seed)
+    rows = [(g, rng.choice([None, 1, 2, 2, 3.5, 7, 7, 10, 40])) for g in "abcdefg" for _ in range(rng.randint(0, 12))]
+    with load(rows) as conn:
+        for groups in ({}, {"g": values.c.g}):
+            for transform in (float, lambda x: 100 - 3 * x):
+                ordered = median_of_ordered_by(conn, values.c.x, from_=values, groups=groups, transform=transform)
+                assert ordered == median_by(conn, values.c.x, from_=values, groups=groups, transform=transform)
+
+
+def test_median_of_ordered_rows_small_cases(load):
+    rows = [("a", 4), ("a", 1), ("a", 3), ("a", 2), ("b", 5), ("b", None), ("c", 9), ("c", 1), ("c", 5)]
+    with load(rows) as conn:
+        got = median_of_ordered_by(conn, values.c.x, from_=values, groups={"g": values.c.g},
+                                   where=[values.c.x < 9])
+    assert got == {("a",): (2.5, 4), ("b",): (5.0, 1), ("c",): (3.0, 2)}
