@@ -109,8 +109,8 @@ class Staging:
         self._csv_header = False  # the header is in the file (written by the writer or copied)
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
-        self._syncing = None      # the thread that hashes the closed data files and writes them to disk
-        self._hashed = threading.Event()
+        self._syncing: list[tuple[threading.Thread, threading.Event]] = []  # threads that hash closed
+        # data files and write them to disk, each with the event it sets once its files are hashed
         self._parquet = pq.ParquetWriter(self.parquet_path, arrow_schema, compression="zstd",
                                          write_statistics=True, store_schema=True)
         self.text_schema = pa.schema([pa.field(n, pa.string()) for n in arrow_schema.names])
@@ -191,27 +191,43 @@ class Staging:
         thread: the rest of the run (changelog, package, database) overlaps with the hashing that
         ``datapackage.json`` needs (``wait_for_hashes``; ``sha256_file`` keeps the results) and with
         the disk writes that ``move_into_releases`` would otherwise wait for."""
+        files = [] if self._csv_closed() else [self._close_csv()]
+        self._flush_row_groups(final=True)
+        self._parquet.close()
+        self._hash_and_sync_later(files + [self.parquet_path])
+
+    def close_csv(self) -> None:
+        """Finish the CSV file before the Parquet file, and start hashing it and writing it to disk
+        (an incremental run copies the CSV records sooner than it rewrites the Parquet file)."""
+        self._hash_and_sync_later([self._close_csv()])
+
+    def _close_csv(self) -> Path:
         if not self._csv_header:
             self._csv_writer()
-        self._flush_row_groups(final=True)
         if self._csv is not None:
             self._csv.close()
         if self._csv_file is not None and not self._csv_file.closed:
             self._csv_file.close()
-        self._parquet.close()
-        self._syncing = threading.Thread(target=_hash_and_sync, args=([self.csv_path, self.parquet_path], self._hashed),
-                                         name="staging-hash-fsync", daemon=True)
-        self._syncing.start()
+        return self.csv_path
+
+    def _csv_closed(self) -> bool:
+        return self._csv_file is not None and self._csv_file.closed
+
+    def _hash_and_sync_later(self, paths: list[Path]) -> None:
+        hashed = threading.Event()
+        thread = threading.Thread(target=_hash_and_sync, args=(paths, hashed), name="staging-hash-fsync", daemon=True)
+        self._syncing.append((thread, hashed))
+        thread.start()
 
     def wait_for_hashes(self) -> None:
-        """Wait until the background thread has hashed the data files (or given up on them)."""
-        if self._syncing is not None:
-            self._hashed.wait()
+        """Wait until the background threads have hashed the data files (or given up on them)."""
+        for _, hashed in self._syncing:
+            hashed.wait()
 
     def wait_for_disk(self) -> None:
-        """Wait for the background thread ``close_requests`` started (if any)."""
-        if self._syncing is not None:
-            self._syncing.join()
+        """Wait for the background threads ``close_requests`` (and ``close_csv``) started."""
+        for thread, _ in self._syncing:
+            thread.join()
 
     def write_json(self, relative: str, data) -> Path:
         path = self.dir / relative
