@@ -10,6 +10,7 @@ day after their latest time (20 of them were open) and 30 new requests under new
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from datetime import datetime
@@ -81,6 +82,18 @@ def test_incremental_release_equals_a_full_run_over_base_plus_delta(runs):
     assert len(inc) == len(full) == runs["first"].report["rows_published"] + N_NEW
     pd.testing.assert_frame_equal(inc.sort_values("service_request_id", ignore_index=True),
                                   full.sort_values("service_request_id", ignore_index=True))
+
+
+def test_incremental_datapackage_hashes_and_sizes_are_the_files_on_disk(runs):
+    """The CSV is hashed as soon as it is closed, before the Parquet file is finished
+    (``Staging.close_csv``): the package still describes the files as they ended up."""
+    release = runs["incremental"] / PACKAGE
+    package = json.loads((release / "datapackage.json").read_text())
+    described = {r["path"]: (r["hash"], r["bytes"]) for r in package["resources"]}
+    on_disk = {path: ("sha256:" + hashlib.sha256((release / path).read_bytes()).hexdigest(), (release / path).stat().st_size)
+               for path in described}
+    assert described == on_disk
+    assert {"data/service_requests.csv", "data/service_requests.parquet"} <= described.keys()
 
 
 def test_incremental_database_equals_the_full_runs_database(runs):
