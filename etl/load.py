@@ -16,6 +16,7 @@ import json
 import os
 import sqlite3
 import uuid
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from portal.tables import RETIRED_INDEXES, metadata, neighborhoods, releases, se
 
 from . import faults
 from .cells import sql_text
-from .summaries import store_summaries, write_summaries
+from .summaries import store_summaries, write_summaries, write_summaries_in_threads
 
 DEFAULT_DB_URL = "sqlite:///datasets/portal.db"
 CACHE_KIB = 200_000  # SQLite page cache of the load's connections
@@ -234,8 +235,14 @@ class SqliteBuild:
             for index in service_requests.indexes:
                 index.create(self.conn)
             self.conn.exec_driver_sql(f"PRAGMA cache_size=-{SUMMARY_CACHE_KIB}")
-            version = _finish(self.conn, release_dir, stored_dir)
+            _load_lookups(self.conn, release_dir / "data")
+            version = _finish(self.conn, release_dir, stored_dir, prepared=True)
+            # The file is nobody's until it is renamed, so it may be committed before its summaries:
+            # two threads then compute them on their own connections (1.4 s on one core at 1M
+            # rows otherwise, with the other core idle), and a second transaction stores them.
             self.trans.commit()
+            with self.conn.begin():
+                write_summaries_in_threads(self.conn, self._reader, version)
             self.conn.close()
             self.engine.dispose()
             with open(self.tmp, "rb+") as f:
@@ -251,6 +258,12 @@ class SqliteBuild:
             self.discard()
         faults.checkpoint("load.committed")
         return version
+
+    @contextmanager
+    def _reader(self):
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql(f"PRAGMA cache_size=-{SUMMARY_CACHE_KIB}")
+            yield conn
 
     def discard(self) -> None:
         self.conn.close()

@@ -16,7 +16,7 @@ then keep only the rows at the wanted rank. At most two rows per group leave the
 * ``median_of_ordered_by`` gives ``median_by``'s result from the rows themselves, read in value
   order: for a set of at most a few hundred thousand rows that an index already holds in that
   order (the open backlog, by request time), reading them beats numbering them in a window (at
-  1M rows, 80 ms for 114,000 open requests against 230-300 ms per grouping).
+  1M rows, the 114,000 open requests' median age per agency: 135 ms against 240 ms).
 """
 from __future__ import annotations
 

@@ -12,7 +12,12 @@ period that is not precomputed). Every number is therefore exactly the live one.
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager as ContextManager
 from datetime import datetime
+from functools import partial
 
 import pandas as pd
 from sqlalchemy import delete, insert, inspect, select
@@ -65,24 +70,62 @@ def _decode_frame(payload: str) -> pd.DataFrame:
     return frame
 
 
-def compute(conn: Connection, as_of: datetime) -> dict[str, str]:
-    """``{name: payload}``: every precomputed figure of the release in ``conn``."""
-    out = {"headline": _encode_headline(metrics.headline(conn, as_of)),
-           # the unfiltered map and row count (the Map and Data pages' default view)
-           "counts": json.dumps({"all": queries.count_where(conn, []),
-                                 "by_neighborhood": queries.counts_by_neighborhood(conn, [])})}
+def _counts(conn: Connection) -> str:
+    # the unfiltered map and row count (the Map and Data pages' default view)
+    return json.dumps({"all": queries.count_where(conn, []),
+                       "by_neighborhood": queries.counts_by_neighborhood(conn, [])})
+
+
+def _performance(conn: Connection, as_of: datetime, by: str, days: int) -> str:
+    period = metrics.latest_period(conn, as_of, days)
+    return _encode_frame(performance.performance_table(conn, as_of, period, by))
+
+
+def _jobs(as_of: datetime) -> list[tuple[str, Callable[[Connection], str]]]:
+    """``(name, function of a connection giving its payload)`` for every precomputed figure."""
+    jobs = [("headline", lambda conn: _encode_headline(metrics.headline(conn, as_of))), ("counts", _counts)]
     for by in performance.GROUPINGS:
         for days in PERFORMANCE_PERIODS:
-            period = metrics.latest_period(conn, as_of, days)
-            out[_performance_name(by, days)] = _encode_frame(
-                performance.performance_table(conn, as_of, period, by))
-    return out
+            jobs.append((_performance_name(by, days), partial(_performance, as_of=as_of, by=by, days=days)))
+    return jobs
 
 
-def store(conn: Connection, version: str, as_of: datetime) -> None:
-    """Replace the stored figures with those of release ``version`` (the rows in ``conn``)."""
-    rows = [{"version": version, "name": name, "payload_json": payload}
-            for name, payload in compute(conn, as_of).items()]
+def compute(conn: Connection, as_of: datetime) -> dict[str, str]:
+    """``{name: payload}``: every precomputed figure of the release in ``conn``."""
+    return {name: job(conn) for name, job in _jobs(as_of)}
+
+
+def compute_in_threads(connect: Callable[[], ContextManager[Connection]], as_of: datetime,
+                       threads: int = 2) -> dict[str, str]:
+    """``compute``, its figures shared among ``threads`` threads, each on its own connection
+    (``connect()``), for a committed database that nothing writes to meanwhile. The databases
+    run the queries in parallel (the SQLite driver lets go of the GIL while a query runs)."""
+    pending = list(reversed(_jobs(as_of)))
+    out: dict[str, str] = {}
+    lock = threading.Lock()
+
+    def work() -> None:
+        with connect() as conn:
+            while True:
+                with lock:
+                    if not pending:
+                        return
+                    name, job = pending.pop()
+                payload = job(conn)
+                with lock:
+                    out[name] = payload
+
+    with ThreadPoolExecutor(threads) as pool:
+        for done in [pool.submit(work) for _ in range(threads)]:
+            done.result()
+    return {name: out[name] for name, _ in _jobs(as_of)}
+
+
+def store(conn: Connection, version: str, as_of: datetime, payloads: dict[str, str] | None = None) -> None:
+    """Replace the stored figures with those of release ``version`` (the rows in ``conn``), or with
+    ``payloads`` computed from them already."""
+    payloads = compute(conn, as_of) if payloads is None else payloads
+    rows = [{"version": version, "name": name, "payload_json": payload} for name, payload in payloads.items()]
     conn.execute(delete(summaries))
     conn.execute(insert(summaries), rows)
 

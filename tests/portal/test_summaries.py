@@ -132,3 +132,12 @@ def test_filtered_counts_and_other_measures_are_live(stored, monkeypatch):
     assert summaries.count_where(stored, VERSION, opened) == queries.count_where(stored, opened) > 0
     assert summaries.neighborhood_values(stored, VERSION, opened, "count") == queries.neighborhood_values(stored, opened, "count")
     assert summaries.neighborhood_values(stored, VERSION, [], "backlog") == queries.neighborhood_values(stored, [], "backlog")
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_summaries_computed_in_threads_are_the_same_payloads(stored, threads):
+    """A fresh SQLite build computes its summaries on two connections at once (etl/load.py)."""
+    one = summaries.compute(stored, T)
+    many = summaries.compute_in_threads(stored.engine.connect, T, threads=threads)
+    assert list(many) == list(one) == ["headline", "counts", "performance:agency:30", "performance:service:30"]
+    assert many == one
