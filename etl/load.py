@@ -32,7 +32,7 @@ from portal.tables import RETIRED_INDEXES, metadata, neighborhoods, releases, se
 
 from . import faults
 from .cells import sql_text
-from .summaries import store_summaries, write_summaries, write_summaries_in_threads
+from .summaries import store_summaries, write_summaries
 
 DEFAULT_DB_URL = "sqlite:///datasets/portal.db"
 CACHE_KIB = 200_000  # SQLite page cache of the load's connections
@@ -242,7 +242,7 @@ class SqliteBuild:
             # rows otherwise, with the other core idle), and a second transaction stores them.
             self.trans.commit()
             with self.conn.begin():
-                write_summaries_in_threads(self.conn, self._reader, version)
+                write_summaries(self.conn, version, connect=self._reader)
             self.conn.close()
             self.engine.dispose()
             with open(self.tmp, "rb+") as f:

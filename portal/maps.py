@@ -100,8 +100,8 @@ def display_tolerance(view: pdk.ViewState) -> float:
 
     Each boundary vertex costs drawing time: with software WebGL, New York City's city-wide map
     draws sooner from the 5,000 vertices of its view's step (4e-4) than from 11,000 (BENCHMARKS.md,
-    target 4). Detail under half a pixel cannot be seen; zoomed in, the lines may stray by a few pixels, while the requests'
-    points are always placed exactly."""
+    target 4). Detail under half a pixel cannot be seen; zoomed in, the lines may stray by a few
+    pixels, while the requests' points are always placed exactly."""
     lon_per_px = 360 / (512 * 2 ** view.zoom)  # deck.gl's web-mercator world: 512 px at zoom 0
     half_px = lon_per_px * math.cos(math.radians(view.latitude)) / 2  # in degrees of latitude
     return max((t for t in TOLERANCE_STEPS if t <= half_px), default=TOLERANCE_STEPS[0])

@@ -100,7 +100,8 @@ def compute_in_threads(connect: Callable[[], ContextManager[Connection]], as_of:
     """``compute``, its figures shared among ``threads`` threads, each on its own connection
     (``connect()``), for a committed database that nothing writes to meanwhile. The databases
     run the queries in parallel (the SQLite driver lets go of the GIL while a query runs)."""
-    pending = list(reversed(_jobs(as_of)))
+    jobs = _jobs(as_of)
+    pending = list(reversed(jobs))
     out: dict[str, str] = {}
     lock = threading.Lock()
 
@@ -118,7 +119,7 @@ def compute_in_threads(connect: Callable[[], ContextManager[Connection]], as_of:
     with ThreadPoolExecutor(threads) as pool:
         for done in [pool.submit(work) for _ in range(threads)]:
             done.result()
-    return {name: out[name] for name, _ in _jobs(as_of)}
+    return {name: out[name] for name, _ in jobs}
 
 
 def store(conn: Connection, version: str, as_of: datetime, payloads: dict[str, str] | None = None) -> None:
