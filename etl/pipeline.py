@@ -117,7 +117,9 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
         ctx.superseded = find_superseded(input_path, profile, header, malformed=malformed)
     pa.default_memory_pool().release_unused()  # the scan's read-ahead blocks: workers are forked from this process next
     timer.lap("duplicates")
-    staging = Staging(out, profile.timezone, to_arrow(pd.DataFrame(), profile.timezone).schema)
+    arrow_schema = to_arrow(pd.DataFrame(), profile.timezone).schema
+    staging = Staging(out, profile.timezone, arrow_schema,
+                      dictionary_columns=delta_release.dictionary_columns(arrow_schema) if incremental else ())
     quarantine = Quarantine(ctx.wanted)
     # a full run spills its index entries to disk as they come; an incremental run's are the
     # current release's (already in memory) and the delta's

@@ -14,6 +14,7 @@ that fails or is killed leaves only a staging folder behind, which the next run 
 """
 from __future__ import annotations
 
+import base64
 import errno
 import fcntl
 import hashlib
@@ -57,6 +58,14 @@ def _sha256(path: str, _size: int, _mtime_ns: int) -> str:
     return h.hexdigest()
 
 
+def stored_arrow_schema(schema: pa.Schema) -> str:
+    """The ``ARROW:schema`` value a Parquet writer with ``store_schema=True`` stores for ``schema``
+    (a base64 IPC message), for a schema without metadata of its own."""
+    if schema.metadata:
+        raise ValueError("only for a schema without metadata")
+    return base64.b64encode(schema.serialize().to_pybytes()).decode("ascii")
+
+
 def fsync_path(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -91,7 +100,9 @@ def publish_lock(out: Path):
 class Staging:
     """A release being built in ``out/.staging/<uuid>``: nothing here is visible until ``commit``."""
 
-    def __init__(self, out: Path, tz: str, arrow_schema: pa.Schema):
+    def __init__(self, out: Path, tz: str, arrow_schema: pa.Schema, dictionary_columns: tuple[str, ...] = ()):
+        """``dictionary_columns``: string columns the Parquet writer takes dictionary-encoded
+        (``write_row_group``); the file reads back exactly as if they had been strings."""
         self.out = out
         root = out / ".staging"
         try:
@@ -102,6 +113,7 @@ class Staging:
         except OSError as exc:
             raise PublishError(out, f"cannot create the staging folder: {exc.strerror}") from None
         self.arrow_schema = arrow_schema
+        self.dictionary_columns = tuple(dictionary_columns)
         self.csv_path = self.dir / "data" / "service_requests.csv"
         self.parquet_path = self.dir / "data" / "service_requests.parquet"
         self._csv = None          # pyarrow CSVWriter of the text rows, on self._csv_file
@@ -111,8 +123,16 @@ class Staging:
         self._pending_rows = 0
         self._syncing: list[tuple[threading.Thread, threading.Event]] = []  # threads that hash closed
         # data files and write them to disk, each with the event it sets once its files are hashed
-        self._parquet = pq.ParquetWriter(self.parquet_path, arrow_schema, compression="zstd",
-                                         write_statistics=True, store_schema=True)
+        self._parquet_schema = pa.schema([
+            pa.field(f.name, pa.dictionary(pa.int32(), f.type), f.nullable) if f.name in dictionary_columns else f
+            for f in arrow_schema])
+        # The Arrow schema stored in the file is always arrow_schema's, so that readers get strings
+        # back, never dictionaries: written by hand (as the writer would) when the columns differ.
+        same = self._parquet_schema == arrow_schema
+        self._parquet = pq.ParquetWriter(self.parquet_path, self._parquet_schema, compression="zstd",
+                                         write_statistics=True, store_schema=same)
+        if not same:
+            self._parquet.add_key_value_metadata({"ARROW:schema": stored_arrow_schema(arrow_schema)})
         self.text_schema = pa.schema([pa.field(n, pa.string()) for n in arrow_schema.names])
 
     def write_requests(self, typed: pa.Table, text: pa.Table) -> None:
@@ -132,6 +152,16 @@ class Staging:
         self._pending.append(typed)
         self._pending_rows += typed.num_rows
         self._flush_row_groups(final=False)
+
+    def write_row_group(self, typed: pa.Table) -> None:
+        """``typed`` as one row group of the Parquet file, after the rows written so far. For rows
+        carried over from a release's file a row group at a time: its ``dictionary_columns`` read
+        as dictionaries (``read_dictionary``) are written without decoding and encoding them
+        again. Comes before any ``write_typed`` rows still pending."""
+        if self._pending_rows:
+            raise RuntimeError("write_row_group must come before the rows write_typed holds")
+        if typed.num_rows:
+            self._parquet.write_table(typed.cast(self._parquet_schema), row_group_size=typed.num_rows)
 
     def copy_csv_records(self, source: Path, records: int, drop: np.ndarray) -> bool:
         """Copy a published CSV's header and records, except the 0-based record numbers ``drop``, as bytes.
@@ -182,6 +212,8 @@ class Staging:
         full = (table.num_rows // ROW_GROUP) * ROW_GROUP if not final else table.num_rows
         for start in range(0, full, ROW_GROUP):
             group = table.slice(start, min(ROW_GROUP, full - start)).combine_chunks()  # page layout must not follow the chunking
+            if group.schema != self._parquet_schema:
+                group = group.cast(self._parquet_schema)
             self._parquet.write_table(group, row_group_size=ROW_GROUP)
         rest = table.slice(full)
         self._pending, self._pending_rows = ([rest] if rest.num_rows else []), rest.num_rows

@@ -16,12 +16,14 @@ import shutil
 from datetime import datetime
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import create_engine, select, text
 
 from bench import delta
-from etl import load
+from etl import load, publish
 from etl.demo import write_demo_input
 from etl.pipeline import publish_release
 from etl.profile import load_profile
@@ -45,17 +47,22 @@ def _db_rows(out) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
+ROW_GROUP = 300  # the releases' Parquet row groups: several, so that most are carried over as they are
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("incremental")
     base = write_demo_input(tmp / "base", n_rows=2000, seed=311)
     candidates = write_demo_input(tmp / "candidates", n_rows=200, seed=312)
     incremental = tmp / "incremental"
-    first = _publish(base, incremental)
-    made = delta.make_delta(tmp / "delta.csv", base, incremental / PACKAGE, "demo", candidates, N_CHANGED, N_NEW, AS_OF)
-    second = _publish(made.path, incremental, incremental=True)
-    full = tmp / "full"
-    _publish(delta.concatenate(base, made.path, tmp / "base+delta.csv"), full)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(publish, "ROW_GROUP", ROW_GROUP)
+        first = _publish(base, incremental)
+        made = delta.make_delta(tmp / "delta.csv", base, incremental / PACKAGE, "demo", candidates, N_CHANGED, N_NEW, AS_OF)
+        second = _publish(made.path, incremental, incremental=True)
+        full = tmp / "full"
+        _publish(delta.concatenate(base, made.path, tmp / "base+delta.csv"), full)
     return {"first": first, "second": second, "delta": made, "incremental": incremental, "full": full, "base_csv": base}
 
 
@@ -134,6 +141,42 @@ def test_incremental_parquet_service_types_and_index_equal_a_full_run(runs):
     pd.testing.assert_frame_equal(index["incremental"].sort_values(key, ignore_index=True),
                                   index["full"].sort_values(key, ignore_index=True))
     assert runs["second"].report["data_through"] == json.loads((runs["full"] / PACKAGE / "report.json").read_text())["data_through"]
+
+
+def test_incremental_parquet_reads_back_with_the_published_types_and_honest_statistics(runs):
+    """The carried-over row groups are written from dictionaries (``Staging.write_row_group``): the
+    file still stores the published Arrow schema (strings, never dictionaries), each carried group
+    is the base's group less its replaced rows, and every statistic is that of the rows written."""
+    base_path = runs["incremental"] / "releases" / PACKAGE / runs["first"].version / "data" / "service_requests.parquet"
+    inc_path = runs["incremental"] / PACKAGE / "data" / "service_requests.parquet"
+    base_file, inc_file = pq.ParquetFile(base_path), pq.ParquetFile(inc_path)
+    full_file = pq.ParquetFile(runs["full"] / PACKAGE / "data" / "service_requests.parquet")
+    assert inc_file.metadata.metadata == full_file.metadata.metadata == base_file.metadata.metadata
+    assert inc_file.schema_arrow == full_file.schema_arrow
+    assert inc_file.schema.equals(full_file.schema)
+    assert pq.read_table(inc_path).schema.field("status").type == pa.string()
+
+    # row groups: the base's first six (300 rows each) less the rows the delta replaced in them;
+    # then its last one (the other 178 rows) and the 70 winners, less its replaced rows
+    base_ids = pq.read_table(base_path, columns=["service_request_id"])["service_request_id"].to_pylist()
+    changed = set(runs["delta"].changed_ids)
+    assert len(base_ids) == runs["first"].report["rows_published"] == 1978
+    assert [base_file.metadata.row_group(i).num_rows for i in range(base_file.num_row_groups)] == [300] * 6 + [178]
+    replaced = [sum(i in changed for i in base_ids[k * 300:(k + 1) * 300]) for k in range(7)]
+    assert sum(replaced) == N_CHANGED and min(replaced[:6]) > 0  # every carried group loses rows
+    assert [inc_file.metadata.row_group(i).num_rows for i in range(inc_file.num_row_groups)] == \
+        [300 - r for r in replaced[:6]] + [178 - replaced[6] + N_CHANGED + N_NEW]
+
+    for i in range(inc_file.num_row_groups):
+        group, meta = inc_file.read_row_group(i), inc_file.metadata.row_group(i)
+        for j in range(meta.num_columns):
+            name = meta.column(j).path_in_schema
+            stats, column = meta.column(j).statistics, group.column(name)
+            assert stats.null_count == column.null_count, (i, name)
+            if column.null_count == len(column):
+                continue
+            low, high = pc.min_max(column).values()  # timestamps: aware datetimes, compared as instants
+            assert (stats.min, stats.max) == (low.as_py(), high.as_py()), (i, name)
 
 
 def _copy_state(src, dst):
