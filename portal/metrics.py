@@ -179,6 +179,12 @@ def within_target(conn: Connection, period: Period, where=(), groups=None) -> di
 def left_out(conn: Connection, period: Period, where=(), groups=None, targeted: bool = False) -> dict:
     """``{key: (still open, closed without days_to_close)}`` among the requests received in
     ``period`` (only types with a target when ``targeted``): what a median or share leaves out."""
+    return {key: (still, undated) for key, (_, still, undated) in cohort_counts(conn, period, where, groups, targeted).items()}
+
+
+def cohort_counts(conn: Connection, period: Period, where=(), groups=None, targeted: bool = False) -> dict:
+    """``{key: (requests, still open, closed without days_to_close)}`` over the requests received
+    in ``period`` (only types with a target when ``targeted``); groups without any are left out."""
     groups = groups or {}
     still = case((SR.status == "open", 1), else_=0)
     undated = case((and_(SR.status == "closed", SR.days_to_close.is_(None)), 1), else_=0)
@@ -190,7 +196,7 @@ def left_out(conn: Connection, period: Period, where=(), groups=None, targeted: 
     query = select(*keys, func.count(), func.sum(inner.c.still), func.sum(inner.c.undated))
     if keys:
         query = query.group_by(*keys)
-    return {tuple(row[: len(keys)]): (int(row[-2]), int(row[-1]))
+    return {tuple(row[: len(keys)]): (int(row[-3]), int(row[-2]), int(row[-1]))
             for row in conn.execute(query) if row[-3]}
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from portal.metrics import (
-    SMALL_SAMPLE, WITH_TYPES, Period, backlog_age, left_out, median_and_p90_days, within_target,
+    SMALL_SAMPLE, Period, backlog_age, cohort_counts, median_and_p90_days, within_target,
 )
 from portal.queries import SR
 from portal.tables import service_types
@@ -29,21 +29,27 @@ def _grouping(by: str) -> dict:
 
 
 def _type_names(conn: Connection) -> dict[str, str] | None:
-    """``{service_code: service_name}`` when grouping by type name is the same as grouping by
-    code (every code of the requests has a service_types row, and no two codes share a name);
-    else None. Grouping by the indexed code avoids joining every row to service_types."""
+    """``{service_code: service_name}`` of ``service_types`` when no two codes share a name; else
+    None (grouping by name must then merge codes)."""
     types = {code: name for code, name in conn.execute(select(service_types.c.service_code, service_types.c.service_name))}
-    if len(set(types.values())) != len(types):
-        return None
-    codes = conn.execute(select(SR.service_code).distinct()).scalars().all()
-    return types if all(code in types for code in codes) else None
+    return types if len(set(types.values())) == len(types) else None
 
 
-def _counts(conn: Connection, groups: dict, *where) -> dict:
-    # group in an outer query: the coalesce above carries a bound parameter
-    inner = select(*[e.label(k) for k, e in groups.items()]).select_from(WITH_TYPES).where(*where).subquery()
-    query = select(inner.c.g, func.count()).group_by(inner.c.g)
-    return {(g,): int(n) for g, n in conn.execute(query)}
+def _parts(conn: Connection, as_of: datetime, period: Period, groups: dict) -> dict[str, dict]:
+    """Each column's figures by group key. The period's request counts come with what its median
+    leaves out, and the open backlog with its median age (every request has a request time)."""
+    median, p90 = median_and_p90_days(conn, period, groups=groups)
+    cohort = cohort_counts(conn, period, groups=groups)
+    age = backlog_age(conn, as_of, groups=groups)
+    return {
+        "requests": {key: n for key, (n, _, _) in cohort.items()},
+        "left_out": {key: (still, undated) for key, (_, still, undated) in cohort.items()},
+        "open_backlog": {key: n for key, (_, n) in age.items()},
+        "median": median,
+        "p90": p90,
+        "target": within_target(conn, period, groups=groups),
+        "age": age,
+    }
 
 
 def performance_table(conn: Connection, as_of: datetime, period: Period, by: str) -> pd.DataFrame:
@@ -51,23 +57,15 @@ def performance_table(conn: Connection, as_of: datetime, period: Period, by: str
     them are marked closed (closed_n, with a days_to_close) and still open at ``as_of``; median
     and p90 days to close and share within target over those marked closed; the open backlog and
     its median age at ``as_of``. ``small_sample`` marks closed_n < 20."""
-    groups, names = _grouping(by), None
-    if by == "service":
-        names = _type_names(conn)
-        if names is not None:
-            groups = {"g": SR.service_code}
-    median, p90 = median_and_p90_days(conn, period, groups=groups)
-    parts = {
-        "requests": _counts(conn, groups, period.contains(SR.requested_datetime)),
-        "left_out": left_out(conn, period, groups=groups),
-        "open_backlog": _counts(conn, groups, SR.status == "open"),
-        "median": median,
-        "p90": p90,
-        "target": within_target(conn, period, groups=groups),
-        "age": backlog_age(conn, as_of, groups=groups),
-    }
-    if names is not None:  # code -> its name (one code per name, so no two groups merge)
-        parts = {part: {(names[key[0]],): v for key, v in values.items()} for part, values in parts.items()}
+    groups, parts = _grouping(by), None
+    if by == "service" and (names := _type_names(conn)) is not None:
+        # Grouped by the indexed code (no join of every row to service_types), then named: the
+        # same table whenever every code in it has a service_types row, as no two share a name.
+        by_code = _parts(conn, as_of, period, {"g": SR.service_code})
+        if all(key[0] in names for values in by_code.values() for key in values):
+            parts = {part: {(names[key[0]],): v for key, v in values.items()} for part, values in by_code.items()}
+    if parts is None:
+        parts = _parts(conn, as_of, period, groups)
     keys = sorted(set().union(*parts.values()), key=lambda k: str(k[0]))
     rows = []
     for key in keys:

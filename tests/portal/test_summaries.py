@@ -83,9 +83,10 @@ def test_citywide_median_of_the_headline_period_equals_live(stored):
 
 
 def test_performance_by_type_groups_by_code_only_when_that_changes_nothing(tmp_path):
-    """Grouping by the type's code (indexed, no join) is used only when every code has one
-    service_types name of its own; the table is then exactly the joined grouping by name. Two
-    codes under one name are grouped by name (one row), as the definition says."""
+    """Grouping by the type's code (indexed, no join) is used only when every code in the table
+    has one service_types name of its own; the table is then exactly the joined grouping by name.
+    A code without a service_types row, and two codes under one name, are grouped by name (the
+    latter in one row), as the definition says."""
     from unittest import mock
 
     from sample_release import build_release_db
@@ -104,7 +105,15 @@ def test_performance_by_type_groups_by_code_only_when_that_changes_nothing(tmp_p
         pd.testing.assert_frame_equal(by_code, by_name, check_exact=True)
         whole = performance_table(conn, T, metrics.latest_period(conn, T, None), "service")
         first, second = sorted(names)[:2]
-        conn.exec_driver_sql("UPDATE service_types SET service_name = ? WHERE service_code = ?", (names[first], second))
+        # a code of the requests without a service_types row: grouped by name (the request's own)
+        conn.exec_driver_sql("DELETE FROM service_types WHERE service_code = ?", (second,))
+        assert performance._type_names(conn) is not None
+        orphan = performance_table(conn, T, metrics.latest_period(conn, T, None), "service")
+        with mock.patch.object(performance, "_type_names", lambda _conn: None):
+            pd.testing.assert_frame_equal(orphan, performance_table(conn, T, metrics.latest_period(conn, T, None), "service"),
+                                          check_exact=True)
+        conn.exec_driver_sql("INSERT INTO service_types (service_code, service_name, is_sensitive) VALUES (?, ?, 0)",
+                             (second, names[first]))
         assert performance._type_names(conn) is None
         merged = performance_table(conn, T, metrics.latest_period(conn, T, None), "service")
     engine.dispose()
