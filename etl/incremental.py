@@ -116,14 +116,16 @@ def write_typed(carry: CarryOver, staging) -> None:
         staging.write_typed(w.typed)
 
 
-def write(carry: CarryOver, staging, typed: Future | None = None) -> None:
+def write(carry: CarryOver, staging, typed: Future | None = None, line_lengths: np.ndarray | None = None) -> None:
     """Stage the new release's rows: the carried-over ones, then the winners. The Parquet file is
     written in a second thread (``typed``: the future of ``write_typed`` if the caller started it
     already) while the CSV records are copied (both release the GIL); the finished CSV file is
-    then hashed while the Parquet file is finished."""
+    then hashed while the Parquet file is finished. ``line_lengths``: those of the current
+    release's CSV, which then need not be read to find its records."""
     with ThreadPoolExecutor(1) as pool:
         parquet = typed or pool.submit(write_typed, carry, staging)
-        if not staging.copy_csv_records(carry.base_dir / "data" / "service_requests.csv", carry.base_rows, carry.drop):
+        if not staging.copy_csv_records(carry.base_dir / "data" / "service_requests.csv", carry.base_rows, carry.drop,
+                                        line_lengths):
             staging.write_text(to_text(_without(_read(carry.base_dir, None, staging.arrow_schema), carry.drop)))
         for w in carry.winners:
             staging.write_text(w.text)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,7 +36,7 @@ from .load import CHUNK_DATABASES, DEFAULT_DB_URL, DeltaLoad, SqliteBuild, curre
 from .package import (build_datapackage, build_service_types, compute_changes, release_history,
                       write_index, write_service_types)
 from .profile import REQUIRED_MAPPINGS, load_profile
-from .publish import (Staging, current_release, final_release_dir, move_into_releases, next_version, publish_lock,
+from .publish import (LINES_SUFFIX, Staging, current_release, final_release_dir, move_into_releases, next_version, publish_lock,
                       remove_orphans, sha256_file, switch_current)
 from .quarantine import Quarantine
 from .sources import locate_malformed, read_chunks, read_header
@@ -173,7 +174,7 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
     if carry is not None:
         if delta_load is not None:
             delta_load.start(pool, delta_load.summarise, staging.dir / "data", new_version, report["data_through"])
-        delta_release.write(carry, staging, typed_job)
+        delta_release.write(carry, staging, typed_job, _read_line_lengths(_index_path(out, profile.name, current.name)))
     timer.lap("transform+write")
     staging.close_requests()  # hashes and syncs the data files in the background from here on
     index = stats.index()
@@ -199,6 +200,7 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
         report["timing_seconds"] = timer.laps
         return Result(version, current, False, report, timer.laps)
     version = new_version
+    _write_line_lengths(staging.csv_line_lengths(), index_file)
     summary.update(version=version, previous_version=current.name if current else None)
     staging.write_json("changelog.json", summary)
     report["timing_seconds"] = dict(timer.laps)
@@ -298,6 +300,20 @@ def _workers(input_path: Path, block_bytes: int) -> int:
 
 def _index_path(out: Path, name: str, version: str) -> Path:
     return out / "releases" / name / ".index" / f"{version}.parquet"
+
+
+def _write_line_lengths(lengths, index_file: Path) -> None:
+    """The CSV's line lengths next to the release's index (``Staging.copy_csv_records``)."""
+    if lengths is not None and len(lengths) and lengths.max() < 2**32:
+        index_file.parent.mkdir(parents=True, exist_ok=True)
+        np.save(index_file.with_name(index_file.stem + LINES_SUFFIX), lengths.astype(np.uint32))
+
+
+def _read_line_lengths(index_file: Path):
+    try:
+        return np.load(index_file.with_name(index_file.stem + LINES_SUFFIX)).astype(np.int64)
+    except (OSError, ValueError):  # none (an older release), or unreadable: the CSV is read instead
+        return None
 
 
 def _same_data(current: Path, staged: Path) -> bool:

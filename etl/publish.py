@@ -4,7 +4,8 @@ Layout of the output folder (``--out``, default ``datasets``)::
 
     <name>                         symlink to releases/<name>/<version>: the latest release
     releases/<name>/<version>/     one release: datapackage.json, report.json, changelog.json, data/
-    releases/<name>/.index/        per release: id, status and row hash of every request (for changelogs)
+    releases/<name>/.index/        per release: id, status and row hash of every request (for changelogs),
+                                   and the byte length of each line of its CSV (for incremental runs)
     .staging/                      releases being built; never read by anyone else
     .lock                          held by the run that is publishing
 
@@ -38,12 +39,35 @@ from .errors import PublishError
 CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed", include_header=True)
 CSV_BODY_OPTIONS = pacsv.WriteOptions(quoting_style="needed", include_header=False)
 ROW_GROUP = 131_072
+# next to a release's index (releases/<name>/.index/<version>.parquet): its CSV's line lengths
+LINES_SUFFIX = ".csv-lines.npy"
 
 
 def sha256_file(path: Path) -> str:
     """Hex sha256 of a file; a file unchanged since it was last hashed is not read again."""
     st = os.stat(path)
-    return _sha256(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+    key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+    return _HASHED.get(key) or _sha256(*key)
+
+
+_HASHED: dict[tuple, str] = {}  # (path, size, mtime) -> sha256 of the files sha256_and_line_ends read
+
+
+def sha256_and_line_ends(path: Path) -> tuple[str, np.ndarray]:
+    """``sha256_file(path)`` and the offset of every b"\\n" in the file, from one read of it."""
+    st = os.stat(path)
+    h, buf, newline, ends, at = hashlib.sha256(), bytearray(1 << 20), np.empty(1 << 20, bool), [], 0
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as f:
+        while n := f.readinto(buf):
+            h.update(view[:n])
+            np.equal(np.frombuffer(buf, np.uint8, n), 10, out=newline[:n])
+            ends.append(np.flatnonzero(newline[:n]) + at)
+            at += n
+    digest = h.hexdigest()
+    if at == st.st_size:
+        _HASHED[(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)] = digest
+    return digest, np.concatenate(ends) if ends else np.empty(0, np.int64)
 
 
 @lru_cache(maxsize=64)
@@ -119,6 +143,10 @@ class Staging:
         self._csv = None          # pyarrow CSVWriter of the text rows, on self._csv_file
         self._csv_file = None
         self._csv_header = False  # the header is in the file (written by the writer or copied)
+        # byte length of each line written to the CSV, header first, while they are known (after
+        # copy_csv_records); else found when the closed file is hashed (csv_line_lengths)
+        self._csv_lines: list[np.ndarray] | None = None
+        self._scanned_lines: np.ndarray | None = None
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self._syncing: list[tuple[threading.Thread, threading.Event]] = []  # threads that hash closed
@@ -143,7 +171,19 @@ class Staging:
     def write_text(self, text: pa.Table) -> None:
         """Rows of the CSV, as the text cells ``cells.to_text`` makes."""
         guard_disk(self.out)
-        self._csv_writer().write_table(text.cast(self.text_schema))
+        if self._csv_lines is None:
+            self._csv_writer().write_table(text.cast(self.text_schema))
+            return
+        # after copied records (a few rows): formatted in memory first, to keep their line lengths
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(text.cast(self.text_schema), sink, write_options=CSV_BODY_OPTIONS)
+        data = sink.getvalue()
+        ends = np.flatnonzero(np.frombuffer(data, np.uint8) == 10)
+        if len(ends) != text.num_rows:  # a cell with a line break: the lengths are no longer known
+            self._csv_lines = None
+        else:
+            self._csv_lines.append(np.diff(ends, prepend=-1))
+        self._csv_file.write(data)
 
     def write_typed(self, typed: pa.Table) -> None:
         """Rows of the Parquet file (typed), in the same order as the CSV's."""
@@ -163,33 +203,50 @@ class Staging:
         if typed.num_rows:
             self._parquet.write_table(typed.cast(self._parquet_schema), row_group_size=typed.num_rows)
 
-    def copy_csv_records(self, source: Path, records: int, drop: np.ndarray) -> bool:
+    def copy_csv_records(self, source: Path, records: int, drop: np.ndarray, line_lengths: np.ndarray | None = None) -> bool:
         """Copy a published CSV's header and records, except the 0-based record numbers ``drop``, as bytes.
 
         Only for a file this module wrote, with one record per line (published cells hold no line
         breaks); returns False, having written nothing, when ``source`` does not have exactly
         ``records`` + 1 lines. Must come before any other CSV row. The kept byte ranges are copied
-        by the kernel (``copy_file_range``).
+        by the kernel (``copy_file_range``). ``line_lengths``: the byte length of each of its
+        lines, header first (``csv_line_lengths`` of the run that wrote it), so that it need not be
+        read to find them; they are used only if they add up to the file and every line that they
+        say ends next to a dropped record ends there with a line break. The lines copied keep
+        their lengths (``csv_line_lengths``).
         """
         if self._csv is not None or self._csv_header:
             raise RuntimeError("copy_csv_records must come first")
         guard_disk(self.out)
+        drop_lines = np.sort(np.asarray(drop, dtype=np.int64)) + 1  # line 0 is the header
         with open(source, "rb") as f:
-            ends = _line_ends(f)
             size = os.fstat(f.fileno()).st_size
+            ends = _known_line_ends(f.fileno(), size, records + 1, line_lengths, drop_lines)
+            if ends is None:
+                ends = _line_ends(f)
             if size == 0 or len(ends) != records + 1 or ends[-1] != size - 1:
                 return False
             out = self._open_csv_file()
             out.flush()
             starts = np.concatenate([[0], ends[:-1] + 1])
             at = 0
-            for line in (np.sort(np.asarray(drop, dtype=np.int64)) + 1).tolist():  # line 0 is the header
+            for line in drop_lines.tolist():
                 _copy_range(f.fileno(), out.fileno(), at, int(starts[line]) - at)
                 at = int(ends[line]) + 1
             _copy_range(f.fileno(), out.fileno(), at, size - at)
             out.seek(0, os.SEEK_END)
         self._csv_header = True
+        self._csv_lines = [np.delete(np.diff(ends, prepend=-1), drop_lines)]
         return True
+
+    def csv_line_lengths(self) -> np.ndarray | None:
+        """The byte length of each line of the closed CSV, header first (``copy_csv_records`` of
+        the next incremental run reads them instead of the file): kept while rows were copied and
+        added, else found while the file was hashed; None if neither."""
+        self.wait_for_hashes()
+        if self._csv_lines is not None:
+            return np.concatenate(self._csv_lines)
+        return self._scanned_lines
 
     def _open_csv_file(self):
         if self._csv_file is None:
@@ -233,6 +290,10 @@ class Staging:
         (an incremental run copies the CSV records sooner than it rewrites the Parquet file)."""
         self._hash_and_sync_later([self._close_csv()])
 
+    def _keep_scanned_lines(self, ends: np.ndarray) -> None:
+        if self._csv_lines is None:
+            self._scanned_lines = np.diff(ends, prepend=-1)
+
     def _close_csv(self) -> Path:
         if not self._csv_header:
             self._csv_writer()
@@ -247,7 +308,9 @@ class Staging:
 
     def _hash_and_sync_later(self, paths: list[Path]) -> None:
         hashed = threading.Event()
-        thread = threading.Thread(target=_hash_and_sync, args=(paths, hashed), name="staging-hash-fsync", daemon=True)
+        # the CSV's line lengths, if not known, are found in the same read as its hash
+        lines = (self.csv_path, self._keep_scanned_lines) if self.csv_path in paths and self._csv_lines is None else None
+        thread = threading.Thread(target=_hash_and_sync, args=(paths, hashed, lines), name="staging-hash-fsync", daemon=True)
         self._syncing.append((thread, hashed))
         thread.start()
 
@@ -275,14 +338,18 @@ class Staging:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _hash_and_sync(paths: list[Path], hashed: threading.Event) -> None:
+def _hash_and_sync(paths: list[Path], hashed: threading.Event, lines=None) -> None:
     """Hash each file into ``sha256_file``'s cache, set ``hashed``, then fsync each file. Errors are
     left to the main thread, which hashes (``describe_file``) and syncs (``move_into_releases``)
-    every file again where this did not."""
+    every file again where this did not. ``lines``: ``(path, callback)`` to find that file's line
+    ends while it is hashed, and give them to the callback."""
     try:
         for path in paths:
             try:
-                sha256_file(path)
+                if lines is not None and path == lines[0]:
+                    lines[1](sha256_and_line_ends(path)[1])
+                else:
+                    sha256_file(path)
             except OSError:
                 pass
     finally:
@@ -302,6 +369,21 @@ def _line_ends(f, block: int = 1 << 20) -> np.ndarray:
         ends.append(np.flatnonzero(newline[:n]) + at)
         at += n
     return np.concatenate(ends) if ends else np.empty(0, np.int64)
+
+
+def _known_line_ends(fd: int, size: int, lines: int, lengths: np.ndarray | None, drop_lines: np.ndarray) -> np.ndarray | None:
+    """The line ends ``lengths`` give, if they fit the open file ``fd`` of ``size`` bytes and
+    ``lines`` lines: as many lengths, adding up to its size, and a line break where they say the
+    last line and each line around a dropped one end. Else None."""
+    if lengths is None or len(lengths) != lines or lines == 0 or (lengths <= 0).any():
+        return None
+    ends = np.cumsum(lengths, dtype=np.int64) - 1
+    if ends[-1] != size - 1 or (len(drop_lines) and drop_lines[-1] >= len(ends)):
+        return None
+    around = np.unique(np.concatenate([[len(ends) - 1], drop_lines, drop_lines - 1]))
+    if any(os.pread(fd, 1, int(ends[line])) != b"\n" for line in around.tolist()):
+        return None
+    return ends
 
 
 def _copy_range(src: int, dst: int, offset: int, count: int) -> None:
@@ -392,6 +474,7 @@ def remove_orphans(out: Path, name: str) -> list[str]:
         if minor.isdigit() and int(minor) > current_minor:
             shutil.rmtree(p, ignore_errors=True)
             (base / ".index" / f"{p.name}.parquet").unlink(missing_ok=True)
+            (base / ".index" / f"{p.name}{LINES_SUFFIX}").unlink(missing_ok=True)
             removed.append(p.name)
     for tmp in out.glob(f".{name}.*.tmp"):
         tmp.unlink(missing_ok=True)

@@ -89,7 +89,7 @@ def test_second_run_into_the_same_folder_changes_nothing(city):
     assert rep["after"] == rep["before"]
     assert sorted(p.name for p in (city.out / "releases" / city.package).iterdir()) == [".index", "1.0.0"]
     # the second run's index (written while it ran) is gone with the release it did not make
-    assert sorted(p.name for p in (city.out / "releases" / city.package / ".index").iterdir()) == ["1.0.0.parquet"]
+    assert sorted(p.name for p in (city.out / "releases" / city.package / ".index").iterdir()) == ["1.0.0.csv-lines.npy", "1.0.0.parquet"]
 
 
 def test_fresh_folder_gives_byte_identical_data(city):

@@ -29,6 +29,8 @@ from etl.pipeline import publish_release
 from etl.profile import load_profile
 from etl_testkit import read_text_csv
 
+_real_line_ends = publish._line_ends
+
 AS_OF = datetime.fromisoformat("2026-11-15T00:00:00+00:00")  # after the demo data ends (2026-10-31)
 PACKAGE = "demo-city-311"
 N_CHANGED, N_NEW = 40, 30
@@ -50,6 +52,10 @@ def _db_rows(out) -> pd.DataFrame:
 ROW_GROUP = 300  # the releases' Parquet row groups: several, so that most are carried over as they are
 
 
+def _must_not_scan(_file):
+    raise AssertionError("the CSV was read to find its lines")
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("incremental")
@@ -60,7 +66,9 @@ def runs(tmp_path_factory):
         patch.setattr(publish, "ROW_GROUP", ROW_GROUP)
         first = _publish(base, incremental)
         made = delta.make_delta(tmp / "delta.csv", base, incremental / PACKAGE, "demo", candidates, N_CHANGED, N_NEW, AS_OF)
-        second = _publish(made.path, incremental, incremental=True)
+        with pytest.MonkeyPatch.context() as no_scan:  # the base CSV's line lengths come from its index
+            no_scan.setattr(publish, "_line_ends", _must_not_scan)
+            second = _publish(made.path, incremental, incremental=True)
         full = tmp / "full"
         _publish(delta.concatenate(base, made.path, tmp / "base+delta.csv"), full)
     return {"first": first, "second": second, "delta": made, "incremental": incremental, "full": full, "base_csv": base}
@@ -177,6 +185,19 @@ def test_incremental_parquet_reads_back_with_the_published_types_and_honest_stat
                 continue
             low, high = pc.min_max(column).values()  # timestamps: aware datetimes, compared as instants
             assert (stats.min, stats.max) == (low.as_py(), high.as_py()), (i, name)
+
+
+def test_each_release_keeps_its_csv_line_lengths_next_to_its_index(runs):
+    """What the next incremental run reads instead of the CSV (``Staging.csv_line_lengths``): from
+    the hash of a full run's file, and kept while an incremental run copies and adds lines."""
+    import numpy as np
+
+    for out, version in [(runs["incremental"], runs["first"].version), (runs["incremental"], runs["second"].version),
+                         (runs["full"], (runs["full"] / PACKAGE).resolve().name)]:
+        csv = out / "releases" / PACKAGE / version / "data" / "service_requests.csv"
+        stored = np.load(out / "releases" / PACKAGE / ".index" / f"{version}.csv-lines.npy")
+        assert stored.dtype == np.uint32
+        assert stored.tolist() == [len(line) for line in _lines(csv)]
 
 
 def _copy_state(src, dst):
@@ -324,6 +345,35 @@ def test_copy_csv_records_copies_bytes_only_when_each_record_is_one_line(tmp_pat
     staging.write_typed(pa.table({"a": ["x\ny"]}))
     staging.close_requests()
     assert staging.csv_path.read_bytes() == b'"a"\n"x\ny"\n'
+
+
+def test_copy_csv_records_trusts_line_lengths_only_when_they_fit_the_file(tmp_path, monkeypatch):
+    import numpy as np
+    import pyarrow as pa
+
+    from etl.publish import Staging
+
+    schema = pa.schema([("a", pa.string())])
+    src = tmp_path / "source.csv"
+    src.write_bytes(b'"a"\n"x"\n"y, z"\n"v"\n')
+    expected = b'"a"\n"x"\n"v"\n"w"\n'
+    scans = []
+    monkeypatch.setattr(publish, "_line_ends", lambda f: scans.append(1) or _real_line_ends(f))
+    for n, (lengths, scanned) in enumerate([
+        (np.array([4, 4, 7, 4]), 0),   # right: the file is not read
+        (np.array([4, 4, 7, 5]), 1),   # do not add up to the file
+        (np.array([4, 5, 6, 4]), 1),   # add up, but a dropped line would not end at a line break
+        (np.array([4, 4, 11]), 1),     # too few lines
+        (None, 1),                     # none
+    ]):
+        scans.clear()
+        staging = Staging(tmp_path / f"out{n}", "UTC", schema)
+        assert staging.copy_csv_records(src, 3, np.array([1]), lengths)
+        staging.write_text(pa.table({"a": ["w"]}))
+        staging.write_typed(pa.table({"a": ["x", "v", "w"]}))
+        staging.close_requests()
+        assert (staging.csv_path.read_bytes(), len(scans)) == (expected, scanned), n
+        assert staging.csv_line_lengths().tolist() == [4, 4, 4, 4]
 
 
 def test_the_delta_load_reads_sqlite_through_a_memory_map(tmp_path):
