@@ -50,24 +50,34 @@ def sha256_file(path: Path) -> str:
     return _HASHED.get(key) or _sha256(*key)
 
 
-_HASHED: dict[tuple, str] = {}  # (path, size, mtime) -> sha256 of the files sha256_and_line_ends read
+_HASHED: dict[tuple, str] = {}  # (path, size, mtime) -> sha256 of the files sha256_and_line_lengths read
 
 
-def sha256_and_line_ends(path: Path) -> tuple[str, np.ndarray]:
-    """``sha256_file(path)`` and the offset of every b"\\n" in the file, from one read of it."""
+def sha256_and_line_lengths(path: Path) -> tuple[str, np.ndarray | None]:
+    """``sha256_file(path)`` and the byte length of each line of the file (up to its last b"\\n";
+    None if one is 4 GB or longer), from one read of it."""
     st = os.stat(path)
-    h, buf, newline, ends, at = hashlib.sha256(), bytearray(1 << 20), np.empty(1 << 20, bool), [], 0
+    h, buf, newline, lengths, at, last = hashlib.sha256(), bytearray(1 << 20), np.empty(1 << 20, bool), [], 0, -1
     view = memoryview(buf)
     with open(path, "rb", buffering=0) as f:
         while n := f.readinto(buf):
             h.update(view[:n])
             np.equal(np.frombuffer(buf, np.uint8, n), 10, out=newline[:n])
-            ends.append(np.flatnonzero(newline[:n]) + at)
+            ends = np.flatnonzero(newline[:n]) + at
+            if lengths is not None and len(ends):
+                block = np.diff(ends, prepend=last)
+                if block.max() >= 2**32:
+                    lengths = None
+                else:
+                    lengths.append(block.astype(np.uint32))
+                    last = ends[-1]
             at += n
     digest = h.hexdigest()
     if at == st.st_size:
         _HASHED[(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)] = digest
-    return digest, np.concatenate(ends) if ends else np.empty(0, np.int64)
+    if lengths is None:
+        return digest, None
+    return digest, np.concatenate(lengths) if lengths else np.empty(0, np.uint32)
 
 
 @lru_cache(maxsize=64)
@@ -290,9 +300,9 @@ class Staging:
         (an incremental run copies the CSV records sooner than it rewrites the Parquet file)."""
         self._hash_and_sync_later([self._close_csv()])
 
-    def _keep_scanned_lines(self, ends: np.ndarray) -> None:
+    def _keep_scanned_lines(self, lengths: np.ndarray | None) -> None:
         if self._csv_lines is None:
-            self._scanned_lines = np.diff(ends, prepend=-1)
+            self._scanned_lines = lengths
 
     def _close_csv(self) -> Path:
         if not self._csv_header:
@@ -347,7 +357,7 @@ def _hash_and_sync(paths: list[Path], hashed: threading.Event, lines=None) -> No
         for path in paths:
             try:
                 if lines is not None and path == lines[0]:
-                    lines[1](sha256_and_line_ends(path)[1])
+                    lines[1](sha256_and_line_lengths(path)[1])
                 else:
                     sha256_file(path)
             except OSError:

@@ -6,7 +6,7 @@ import random
 
 import numpy as np
 
-from etl.publish import _line_ends, sha256_file
+from etl.publish import _line_ends, sha256_and_line_lengths, sha256_file
 
 
 def test_sha256_file_is_hashlib_of_the_whole_file_across_read_blocks(tmp_path):
@@ -31,3 +31,17 @@ def test_line_ends_finds_every_newline_across_block_boundaries(tmp_path):
     (tmp_path / "empty").write_bytes(b"")
     with open(tmp_path / "empty", "rb") as f:
         assert _line_ends(f).tolist() == []
+
+
+def test_sha256_and_line_lengths_reads_the_file_once_for_both(tmp_path):
+    rng = random.Random(11)
+    # 3 MB of short and long lines, so that lines cross the 1 MB read blocks; no final line break
+    lines = [b"x" * rng.choice([0, 5, 80, 300_000]) + b"\n" for _ in range(60)]
+    data = b"".join(lines) + b"tail"
+    path = tmp_path / "lines.csv"
+    path.write_bytes(data)
+    digest, lengths = sha256_and_line_lengths(path)
+    assert digest == hashlib.sha256(data).hexdigest() == sha256_file(path)
+    assert lengths.dtype == np.uint32 and lengths.tolist() == [len(line) for line in lines]
+    (tmp_path / "empty").write_bytes(b"")
+    assert sha256_and_line_lengths(tmp_path / "empty")[1].tolist() == []
