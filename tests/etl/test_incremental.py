@@ -15,6 +15,7 @@ import json
 import shutil
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -190,8 +191,6 @@ def test_incremental_parquet_reads_back_with_the_published_types_and_honest_stat
 def test_each_release_keeps_its_csv_line_lengths_next_to_its_index(runs):
     """What the next incremental run reads instead of the CSV (``Staging.csv_line_lengths``): from
     the hash of a full run's file, and kept while an incremental run copies and adds lines."""
-    import numpy as np
-
     for out, version in [(runs["incremental"], runs["first"].version), (runs["incremental"], runs["second"].version),
                          (runs["full"], (runs["full"] / PACKAGE).resolve().name)]:
         csv = out / "releases" / PACKAGE / version / "data" / "service_requests.csv"
@@ -348,9 +347,6 @@ def test_copy_csv_records_copies_bytes_only_when_each_record_is_one_line(tmp_pat
 
 
 def test_copy_csv_records_trusts_line_lengths_only_when_they_fit_the_file(tmp_path, monkeypatch):
-    import numpy as np
-    import pyarrow as pa
-
     from etl.publish import Staging
 
     schema = pa.schema([("a", pa.string())])
