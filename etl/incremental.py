@@ -149,7 +149,9 @@ def _without(table: pa.Table, drop: np.ndarray) -> pa.Table:
 
 
 def _drop_rows(table: pa.Table, drop: np.ndarray) -> pa.Table:
-    """``table`` without the rows at positions ``drop``, in one contiguous chunk per column."""
+    """``table`` without the rows at positions ``drop``, in one contiguous chunk per column: unlike
+    ``_without``'s slices, each dictionary column keeps one dictionary, which the Parquet writer
+    writes as it is (``Staging.write_row_group``)."""
     if not len(drop):
         return table
     keep = np.ones(table.num_rows, bool)
