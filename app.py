@@ -1,5 +1,6 @@
 """Streamlit entry point: page config, explicit navigation, and the frame around every page
 (the DEMO DATA banner above, attribution below). Run: ``streamlit run app.py``."""
+
 from pathlib import Path
 
 import streamlit as st
@@ -20,7 +21,8 @@ PAGES = [  # file, title, url path, icon
 def build_navigation():
     """Register the pages (Home is the default at ``/``) and return the one to run."""
     pages = [
-        st.Page(PAGES_DIR / name, title=title, icon=icon, default=True) if not url
+        st.Page(PAGES_DIR / name, title=title, icon=icon, default=True)
+        if not url
         else st.Page(PAGES_DIR / name, title=title, icon=icon, url_path=url)
         for name, title, url, icon in PAGES
     ]
@@ -28,8 +30,7 @@ def build_navigation():
 
 
 def main() -> None:
-    st.set_page_config(page_title="311 open data", page_icon="🏙️",
-                       layout="centered")
+    st.set_page_config(page_title="311 open data", page_icon="🏙️", layout="centered")
     page = build_navigation()
     ctx = cache.current()
     if ctx is not None:

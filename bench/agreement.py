@@ -17,6 +17,7 @@ blank-row              n            None                                    (n, 
 
 Keys are compared as multisets (two extra cells in one row are two errors).
 """
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,15 @@ from pathlib import Path
 from etl.validate import validate_csv
 
 CONSTRAINT_NOTE = re.compile(r'^constraint "(\w+)"')
-FATAL = {"resource-error", "task-error", "scheme-error", "format-error", "encoding-error", "source-error", "general-error"}
+FATAL = {
+    "resource-error",
+    "task-error",
+    "scheme-error",
+    "format-error",
+    "encoding-error",
+    "source-error",
+    "general-error",
+}
 
 
 def frictionless_keys(path: Path, schema: dict) -> list[tuple[int, str, str]]:
@@ -35,8 +44,9 @@ def frictionless_keys(path: Path, schema: dict) -> list[tuple[int, str, str]]:
     from frictionless import Resource, Schema, validate
 
     path = Path(path).resolve()  # frictionless refuses absolute paths: pass the folder as basepath
-    resource = Resource(path=path.name, basepath=str(path.parent), schema=Schema.from_descriptor(schema),
-                        encoding="utf-8", format="csv")
+    resource = Resource(
+        path=path.name, basepath=str(path.parent), schema=Schema.from_descriptor(schema), encoding="utf-8", format="csv"
+    )
     report = validate(resource, limit_errors=10**9)
     broken = [e for e in report.flatten(["type", "message"]) if e[0] in FATAL]
     if report.errors or broken:  # the file could not be read (not a row or cell error): say so, never compare
@@ -68,9 +78,13 @@ def compare(path: Path, schema: dict) -> dict:
     t2 = time.perf_counter()
     ours_c, theirs_c = Counter(ours), Counter(theirs)
     return {
-        "file": str(path), "agree": ours_c == theirs_c,
-        "ours_seconds": round(t1 - t0, 3), "frictionless_seconds": round(t2 - t1, 3),
-        "errors": len(ours), "by_type": by_type(ours), "frictionless_by_type": by_type(theirs),
+        "file": str(path),
+        "agree": ours_c == theirs_c,
+        "ours_seconds": round(t1 - t0, 3),
+        "frictionless_seconds": round(t2 - t1, 3),
+        "errors": len(ours),
+        "by_type": by_type(ours),
+        "frictionless_by_type": by_type(theirs),
         "only_ours": sorted((ours_c - theirs_c).elements())[:20],
         "only_frictionless": sorted((theirs_c - ours_c).elements())[:20],
     }

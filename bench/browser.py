@@ -15,6 +15,7 @@ at the navigation):
 Earlier sessions polled Playwright locators instead. That rounds up to the poll's steps (up to
 500 ms), and on the map it could pass before the first draw, so it was both coarse and early.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,15 @@ from pathlib import Path
 from .measure import PYTHON, REPO, summary
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 TARGET_S = 3.0
 MAP_WAIT_MS = 15_000
 METRIC, DATAFRAME = ['[data-testid="stMetric"]', ""], ['[data-testid="stDataFrame"]', ""]
@@ -96,12 +104,33 @@ def _free_port() -> int:
 
 def start_streamlit(db_url: str, log: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    cmd = [PYTHON, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    cmd = [
+        PYTHON,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, "PORTAL_DB_URL": db_url}, stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=REPO,
+            env={**os.environ, "PORTAL_DB_URL": db_url},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
@@ -125,8 +154,15 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def visit(page, url: str, specs: list[list[str]], map_role: str | None, timeout_ms: int,
-          done_js: str = DONE_JS, map_element: str = DECK_ELEMENT) -> tuple[float, float | None, float]:
+def visit(
+    page,
+    url: str,
+    specs: list[list[str]],
+    map_role: str | None,
+    timeout_ms: int,
+    done_js: str = DONE_JS,
+    map_element: str = DECK_ELEMENT,
+) -> tuple[float, float | None, float]:
     """(main_s, map_s, done_s) of one navigation, in the page's clock. ``specs`` visible, and with
     ``map_role`` "main" a WebGL draw made, is the main content; with "main" or "below", ``map_s``
     is when its first WebGL drawing was done (None if the page drew no map). The page's context
@@ -134,8 +170,9 @@ def visit(page, url: str, specs: list[list[str]], map_role: str | None, timeout_
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     page.goto(url, wait_until="commit", timeout=timeout_ms)
-    main = page.wait_for_function(SHOWN_JS, arg=[specs, map_role == "main"], timeout=timeout_ms,
-                                  polling="raf").json_value()
+    main = page.wait_for_function(
+        SHOWN_JS, arg=[specs, map_role == "main"], timeout=timeout_ms, polling="raf"
+    ).json_value()
     page.wait_for_function(done_js, timeout=timeout_ms, polling=50)
     done = page.evaluate("performance.now()")
     drawn = None
@@ -169,10 +206,16 @@ def bench_browser(db_url: str, request_id: str, runs: int, log: Path, timeout_s:
                     mains.append(main)
                     maps.append(drawn)
                     dones.append(done)
-                results[name] = {"url": path.format(id=request_id), "content": specs, "map": map_role,
-                                 "warm_up_s": round(warm[0], 3), "main_s": summary(mains),
-                                 "map_s": summary(maps) if None not in maps and map_role else None, "done_s": summary(dones),
-                                 "ok": summary(mains)["median"] <= TARGET_S}
+                results[name] = {
+                    "url": path.format(id=request_id),
+                    "content": specs,
+                    "map": map_role,
+                    "warm_up_s": round(warm[0], 3),
+                    "main_s": summary(mains),
+                    "map_s": summary(maps) if None not in maps and map_role else None,
+                    "done_s": summary(dones),
+                    "ok": summary(mains)["median"] <= TARGET_S,
+                }
             browser.close()
     finally:
         stop(proc)
@@ -180,6 +223,15 @@ def bench_browser(db_url: str, request_id: str, runs: int, log: Path, timeout_s:
 
 
 def browser_rows(result: dict) -> list[dict]:
-    return [{"page": name, "main_content_s": r["main_s"]["median"],
-             "map_drawn_s": r["map_s"]["median"] if r["map_s"] else None, "script_done_s": r["done_s"]["median"],
-             "warm_up_s": r["warm_up_s"], "target_s": TARGET_S, "ok": r["ok"]} for name, r in result.items()]
+    return [
+        {
+            "page": name,
+            "main_content_s": r["main_s"]["median"],
+            "map_drawn_s": r["map_s"]["median"] if r["map_s"] else None,
+            "script_done_s": r["done_s"]["median"],
+            "warm_up_s": r["warm_up_s"],
+            "target_s": TARGET_S,
+            "ok": r["ok"],
+        }
+        for name, r in result.items()
+    ]

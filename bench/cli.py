@@ -3,6 +3,7 @@
 Each target prints a table and writes ``WORK/results/TARGET.json`` (the figures, every run, the
 exact commands and the machine). See BENCHMARKS.md for what each target measures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,9 +61,21 @@ def run_queries(a) -> bool:
     rows = rows_for(pages, lookups, "sqlite")
     size = "existing database" if a.db else f"{a.city}, {a.rows:,} rows"
     print_table(f"Dashboard queries on SQLite ({size}, median of {runs})", rows)
-    _save(a, "queries", {"target": "queries", "city": a.city, "rows": None if a.db else a.rows, "runs": runs, "db_url": db_url,
-                         "pages": pages, "lookups": lookups, "table": rows,
-                         "ok": all(r["ok"] in (True, None) for r in rows)})
+    _save(
+        a,
+        "queries",
+        {
+            "target": "queries",
+            "city": a.city,
+            "rows": None if a.db else a.rows,
+            "runs": runs,
+            "db_url": db_url,
+            "pages": pages,
+            "lookups": lookups,
+            "table": rows,
+            "ok": all(r["ok"] in (True, None) for r in rows),
+        },
+    )
     return all(r["ok"] in (True, None) for r in rows)
 
 
@@ -81,8 +94,19 @@ def run_browser(a) -> bool:
     r = bench_browser(release.db_url, request_id, runs, a.work / "logs" / "streamlit.log")
     rows = browser_rows(r)
     print_table(f"Browser: navigation to main content ({a.city}, {a.rows:,} rows, warm server, median of {runs})", rows)
-    _save(a, "browser", {"target": "browser", "city": a.city, "rows": a.rows, "runs": runs, "pages": r, "table": rows,
-                         "ok": all(x["ok"] for x in rows)})
+    _save(
+        a,
+        "browser",
+        {
+            "target": "browser",
+            "city": a.city,
+            "rows": a.rows,
+            "runs": runs,
+            "pages": r,
+            "table": rows,
+            "ok": all(x["ok"] for x in rows),
+        },
+    )
     return all(x["ok"] for x in rows)
 
 
@@ -90,7 +114,9 @@ def run_postgres(a) -> bool:
     from .postgres import bench_postgres, postgres_rows
 
     r = bench_postgres(a.work, a.city, a.rows, a.runs)
-    print_table(f"ETL into SQLite and PostgreSQL {r['server_version']} ({a.city}, median of {a.runs})", postgres_rows(r))
+    print_table(
+        f"ETL into SQLite and PostgreSQL {r['server_version']} ({a.city}, median of {a.runs})", postgres_rows(r)
+    )
     print_table("Dashboard queries, both databases", r["query_rows"])
     _save(a, "postgres", r)
     return r["ok"]
@@ -116,8 +142,14 @@ def run_fixtures(a) -> bool:
 
     with tempfile.TemporaryDirectory() as tmp:
         raw = write_demo_input(Path(tmp) / "demo", n_rows=6000, seed=311)
-        res = publish_release("demo", raw, out=Path(tmp) / "out", db_url=f"sqlite:///{tmp}/portal.db",
-                              as_of=datetime.fromisoformat("2026-11-01T00:00:00+00:00"), private_dir=Path(tmp) / "private")
+        res = publish_release(
+            "demo",
+            raw,
+            out=Path(tmp) / "out",
+            db_url=f"sqlite:///{tmp}/portal.db",
+            as_of=datetime.fromisoformat("2026-11-01T00:00:00+00:00"),
+            private_dir=Path(tmp) / "private",
+        )
         rows = seeded.read_rows(res.release_dir / "data" / "service_requests.csv")[:31]
     seeded.write_rows(seeded.FIXTURES / "valid.csv", rows)
     for name in seeded.build_seeded(seeded.FIXTURES):
@@ -125,23 +157,46 @@ def run_fixtures(a) -> bool:
     return True
 
 
-RUNNERS = {"etl": run_etl, "validate": run_validate, "memory": run_memory, "queries": run_queries,
-           "browser": run_browser, "postgres": run_postgres, "incremental": run_incremental, "fixtures": run_fixtures}
+RUNNERS = {
+    "etl": run_etl,
+    "validate": run_validate,
+    "memory": run_memory,
+    "queries": run_queries,
+    "browser": run_browser,
+    "postgres": run_postgres,
+    "incremental": run_incremental,
+    "fixtures": run_fixtures,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description="Benchmarks of the portal (see BENCHMARKS.md).")
-    p.add_argument("target", choices=[*TARGETS, "all", "fixtures"],
-                   help="what to measure; 'all' runs every target; 'fixtures' rebuilds tests/fixtures/validate")
+    p.add_argument(
+        "target",
+        choices=[*TARGETS, "all", "fixtures"],
+        help="what to measure; 'all' runs every target; 'fixtures' rebuilds tests/fixtures/validate",
+    )
     p.add_argument("--rows", type=int, default=1_000_000, help="rows of the generated input (default 1,000,000)")
-    p.add_argument("--runs", type=int, default=3, help="runs per figure; the median is reported (default 3; "
-                   "queries and browser use at least 5)")
+    p.add_argument(
+        "--runs",
+        type=int,
+        default=3,
+        help="runs per figure; the median is reported (default 3; queries and browser use at least 5)",
+    )
     p.add_argument("--work", type=Path, default=Path("build/bench"), help="where inputs, releases and results go")
-    p.add_argument("--city", choices=["nyc", "demo"], default="nyc",
-                   help="nyc: scale_sample.py over ../shared's NYC extract (default); demo: the demo generator")
-    p.add_argument("--db", default=None, metavar="URL",
-                   help="queries only: time this existing database (e.g. sqlite:///nyc1m.db) instead of "
-                   "building a release; it is only read")
+    p.add_argument(
+        "--city",
+        choices=["nyc", "demo"],
+        default="nyc",
+        help="nyc: scale_sample.py over ../shared's NYC extract (default); demo: the demo generator",
+    )
+    p.add_argument(
+        "--db",
+        default=None,
+        metavar="URL",
+        help="queries only: time this existing database (e.g. sqlite:///nyc1m.db) instead of "
+        "building a release; it is only read",
+    )
     return p
 
 

@@ -9,6 +9,7 @@
 Everything comes from the profile (column names, datetime format, statuses), so the same code
 makes the demo city's delta in tests and New York City's in the benchmark.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -33,7 +34,7 @@ class Delta:
     path: Path
     changed_ids: list[str]
     new_ids: list[str]
-    expected: dict = field(default_factory=dict)   # the changelog.json counts this delta must give
+    expected: dict = field(default_factory=dict)  # the changelog.json counts this delta must give
 
 
 def _read(path: Path, **kw):
@@ -50,11 +51,15 @@ def _format(values: pd.Series, fmt: str) -> pd.Series:
     return values.dt.strftime("%Y-%m-%dT%H:%M:%S" if fmt == "ISO8601" else fmt)
 
 
-def changed_rows(base_csv: Path, release_dir: Path, profile_name: str, n: int, as_of: datetime, seed: int = 7) -> tuple[pd.DataFrame, dict]:
+def changed_rows(
+    base_csv: Path, release_dir: Path, profile_name: str, n: int, as_of: datetime, seed: int = 7
+) -> tuple[pd.DataFrame, dict]:
     """``n`` raw rows of published requests, closed one day after their latest time; and their old statuses."""
     prof = load_profile(profile_name)
     cols, fmt = prof.columns, prof.input["datetime_formats"][0]
-    published = pq.read_table(release_dir / "data" / "service_requests.parquet", columns=["service_request_id", "status"]).to_pandas()
+    published = pq.read_table(
+        release_dir / "data" / "service_requests.parquet", columns=["service_request_id", "status"]
+    ).to_pandas()
     rng = np.random.default_rng(seed)
     shuffled = published.iloc[rng.permutation(len(published))]
     opened = shuffled["status"] == "open"  # about half open (status changes), the rest closed (new close time)
@@ -69,7 +74,9 @@ def changed_rows(base_csv: Path, release_dir: Path, profile_name: str, n: int, a
         found.append(chunk[ids.isin(status.keys())])
     rows = pd.concat(found, ignore_index=True)
     rows = rows[rows[cols["service_request_id"]].map(counts) == 1]  # an id that appears twice: left alone
-    times = [_parse(rows[cols[k]], fmt) for k in ("requested_datetime", "updated_datetime", "closed_datetime") if cols.get(k)]
+    times = [
+        _parse(rows[cols[k]], fmt) for k in ("requested_datetime", "updated_datetime", "closed_datetime") if cols.get(k)
+    ]
     new_time = pd.concat(times, axis=1).max(axis=1) + pd.Timedelta(days=1)
     rows = rows[new_time.notna() & (new_time < limit)]
     first_open = rows[cols["service_request_id"]].map(status).eq("open")
@@ -84,7 +91,9 @@ def changed_rows(base_csv: Path, release_dir: Path, profile_name: str, n: int, a
     return rows, before
 
 
-def new_rows(candidates_csv: Path, profile_name: str, n: int, as_of: datetime, boundaries: Path | None = None) -> pd.DataFrame:
+def new_rows(
+    candidates_csv: Path, profile_name: str, n: int, as_of: datetime, boundaries: Path | None = None
+) -> pd.DataFrame:
     """``n`` rows of ``candidates_csv`` under new ids that the ETL publishes on their own."""
     prof = load_profile(profile_name)
     id_col = prof.columns["service_request_id"]
@@ -94,22 +103,50 @@ def new_rows(candidates_csv: Path, profile_name: str, n: int, as_of: datetime, b
     with tempfile.TemporaryDirectory() as tmp:
         probe = Path(tmp) / "candidates.csv"
         rows.to_csv(probe, index=False)
-        cmd = [sys.executable, "-m", "etl", "publish", "--profile", profile_name, "--input", str(probe),
-               "--out", f"{tmp}/out", "--db", f"sqlite:///{tmp}/probe.db", "--as-of", as_of.isoformat()]
+        cmd = [
+            sys.executable,
+            "-m",
+            "etl",
+            "publish",
+            "--profile",
+            profile_name,
+            "--input",
+            str(probe),
+            "--out",
+            f"{tmp}/out",
+            "--db",
+            f"sqlite:///{tmp}/probe.db",
+            "--as-of",
+            as_of.isoformat(),
+        ]
         if boundaries:
             cmd += ["--boundaries", str(boundaries)]
         subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
         name = prof.name
-        ok = set(pq.read_table(Path(tmp) / "out" / name / "data" / "service_requests.parquet", columns=["service_request_id"])
-                 .column(0).to_pylist())
+        ok = set(
+            pq.read_table(
+                Path(tmp) / "out" / name / "data" / "service_requests.parquet", columns=["service_request_id"]
+            )
+            .column(0)
+            .to_pylist()
+        )
     rows = rows[rows[id_col].isin(ok)].head(n)
     if len(rows) < n:
         raise RuntimeError(f"only {len(rows)} of {n} candidate rows publish")
     return rows
 
 
-def make_delta(out_csv: Path, base_csv: Path, release_dir: Path, profile_name: str, candidates_csv: Path,
-               n_changed: int, n_new: int, as_of: datetime, boundaries: Path | None = None) -> Delta:
+def make_delta(
+    out_csv: Path,
+    base_csv: Path,
+    release_dir: Path,
+    profile_name: str,
+    candidates_csv: Path,
+    n_changed: int,
+    n_new: int,
+    as_of: datetime,
+    boundaries: Path | None = None,
+) -> Delta:
     """Write the delta export and return what its changelog must say."""
     prof = load_profile(profile_name)
     id_col = prof.columns["service_request_id"]
@@ -120,8 +157,12 @@ def make_delta(out_csv: Path, base_csv: Path, release_dir: Path, profile_name: s
     out_csv.parent.mkdir(parents=True, exist_ok=True)
     delta.to_csv(out_csv, index=False)
     opened = sum(1 for s in before.values() if s == "open")
-    expected = {"added": n_new, "removed": 0, "changed": n_changed,
-                "status_changes": {"open->closed": opened} if opened else {}}
+    expected = {
+        "added": n_new,
+        "removed": 0,
+        "changed": n_changed,
+        "status_changes": {"open->closed": opened} if opened else {},
+    }
     return Delta(out_csv, list(changed[id_col]), list(added[id_col]), expected)
 
 
@@ -138,4 +179,3 @@ def concatenate(first: Path, second: Path, out: Path) -> Path:
 
 def changelog_counts(changelog: dict) -> dict:
     return {k: changelog.get(k) for k in ("added", "removed", "changed", "status_changes")}
-

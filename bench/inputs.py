@@ -6,6 +6,7 @@
 
 A generated file is reused when it already exists (its name holds the city, size and seed).
 """
+
 from __future__ import annotations
 
 import json
@@ -19,23 +20,42 @@ from .measure import PYTHON, REPO, Run, run_command
 SHARED = REPO.parent / "shared"
 NYC_SOURCE = SHARED / "data" / "new-york-city" / "test_sample3.csv"
 SCALE_SAMPLE = SHARED / "tools" / "scale_sample.py"
-NYC_SCALE_ARGS = ["--id-col", "Unique Key",
-                  "--date-cols", "Created Date,Closed Date,Due Date,Resolution Action Updated Date",
-                  "--date-format", "%m/%d/%Y %I:%M:%S %p", "--lat-col", "Latitude", "--lon-col", "Longitude"]
+NYC_SCALE_ARGS = [
+    "--id-col",
+    "Unique Key",
+    "--date-cols",
+    "Created Date,Closed Date,Due Date,Resolution Action Updated Date",
+    "--date-format",
+    "%m/%d/%Y %I:%M:%S %p",
+    "--lat-col",
+    "Latitude",
+    "--lon-col",
+    "Longitude",
+]
 
 
 @dataclass(frozen=True)
 class City:
-    key: str          # nyc | demo
-    profile: str      # bundled profile name
-    package: str      # the package's name (folder under --out)
+    key: str  # nyc | demo
+    profile: str  # bundled profile name
+    package: str  # the package's name (folder under --out)
 
 
 CITIES = {"nyc": City("nyc", "new-york-city", "nyc-311"), "demo": City("demo", "demo", "demo-city-311")}
 
 
 def scale_command(out_csv: Path, rows: int, seed: int = 311) -> list[str]:
-    return [PYTHON, str(SCALE_SAMPLE), str(NYC_SOURCE), str(out_csv), "--rows", str(rows), *NYC_SCALE_ARGS, "--seed", str(seed)]
+    return [
+        PYTHON,
+        str(SCALE_SAMPLE),
+        str(NYC_SOURCE),
+        str(out_csv),
+        "--rows",
+        str(rows),
+        *NYC_SCALE_ARGS,
+        "--seed",
+        str(seed),
+    ]
 
 
 def make_input(work: Path, city: str, rows: int, seed: int = 311) -> Path:
@@ -48,8 +68,10 @@ def make_input(work: Path, city: str, rows: int, seed: int = 311) -> Path:
     tmp = path.with_suffix(".partial")
     if city == "nyc":
         if not NYC_SOURCE.exists() or not SCALE_SAMPLE.exists():
-            raise SystemExit(f"bench: {NYC_SOURCE} or {SCALE_SAMPLE} not found (../shared beside the repo); "
-                             "use --city demo to benchmark on generated demo data")
+            raise SystemExit(
+                f"bench: {NYC_SOURCE} or {SCALE_SAMPLE} not found (../shared beside the repo); "
+                "use --city demo to benchmark on generated demo data"
+            )
         run_command(scale_command(tmp, rows, seed)).check()
     elif city == "demo":
         from etl.demo import write_demo_input
@@ -65,8 +87,21 @@ def make_input(work: Path, city: str, rows: int, seed: int = 311) -> Path:
 
 def publish_command(city: str, input_csv: Path, out: Path, db_url: str, *extra: str) -> list[str]:
     """``python -m etl publish --profile P --input X --out O --db URL`` (the issue's command)."""
-    return [PYTHON, "-m", "etl", "publish", "--profile", CITIES[city].profile, "--input", str(input_csv),
-            "--out", str(out), "--db", db_url, *extra]
+    return [
+        PYTHON,
+        "-m",
+        "etl",
+        "publish",
+        "--profile",
+        CITIES[city].profile,
+        "--input",
+        str(input_csv),
+        "--out",
+        str(out),
+        "--db",
+        db_url,
+        *extra,
+    ]
 
 
 def sqlite_url(path: Path) -> str:

@@ -1,16 +1,28 @@
 """The machine a benchmark ran on: CPU, cores, memory, load, and the versions that matter."""
+
 from __future__ import annotations
 
 import os
 import platform
 import sqlite3
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 
 import psutil
 
-PACKAGES = ["pandas", "pyarrow", "numpy", "sqlalchemy", "frictionless", "streamlit", "psycopg", "playwright", "geopandas", "shapely"]
+PACKAGES = [
+    "pandas",
+    "pyarrow",
+    "numpy",
+    "sqlalchemy",
+    "frictionless",
+    "streamlit",
+    "psycopg",
+    "playwright",
+    "geopandas",
+    "shapely",
+]
 
 
 def _cpu_model() -> str:
@@ -35,7 +47,7 @@ def machine_info() -> dict:
     """Everything BENCHMARKS.md reports about the machine, as of now."""
     mem = psutil.virtual_memory()
     return {
-        "when": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "when": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "cpu_model": _cpu_model(),
         "logical_cores": os.cpu_count(),
         "physical_cores": psutil.cpu_count(logical=False),
@@ -51,6 +63,8 @@ def machine_info() -> dict:
 
 def describe(info: dict) -> str:
     pk = info["packages"]
-    return (f"{info['cpu_model']}, {info['logical_cores']} cores, {info['ram_gb']} GB RAM; "
-            f"Python {info['python']}, pandas {pk['pandas']}, pyarrow {pk['pyarrow']}, SQLite {info['sqlite']}, "
-            f"frictionless {pk['frictionless']}; load average {info['load_average_1_5_15']}")
+    return (
+        f"{info['cpu_model']}, {info['logical_cores']} cores, {info['ram_gb']} GB RAM; "
+        f"Python {info['python']}, pandas {pk['pandas']}, pyarrow {pk['pyarrow']}, SQLite {info['sqlite']}, "
+        f"frictionless {pk['frictionless']}; load average {info['load_average_1_5_15']}"
+    )

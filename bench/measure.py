@@ -1,4 +1,5 @@
 """Timing and memory of commands and calls, medians, result files and the printed table."""
+
 from __future__ import annotations
 
 import json
@@ -25,16 +26,20 @@ class Run:
 
     command: str
     seconds: float
-    peak_rss_mb: float       # largest resident set of the process or any child it waited for (wait4)
-    tree_peak_mb: float      # largest sum of RSS over the process tree, polled every 50 ms (shared pages counted per process)
+    peak_rss_mb: float  # largest resident set of the process or any child it waited for (wait4)
+    tree_peak_mb: (
+        float  # largest sum of RSS over the process tree, polled every 50 ms (shared pages counted per process)
+    )
     tree_peak_pss_mb: float  # largest sum of PSS over the tree: forked workers' shared pages counted once
     returncode: int
     stdout_tail: str
     stderr_tail: str
 
-    def check(self) -> "Run":
+    def check(self) -> Run:
         if self.returncode != 0:
-            raise RuntimeError(f"command failed ({self.returncode}): {self.command}\n{self.stderr_tail}\n{self.stdout_tail}")
+            raise RuntimeError(
+                f"command failed ({self.returncode}): {self.command}\n{self.stderr_tail}\n{self.stdout_tail}"
+            )
         return self
 
 
@@ -55,8 +60,9 @@ def _poll_tree(pid: int, peak: list, stop: threading.Event) -> None:
         stop.wait(0.05)
 
 
-def run_command(cmd: list[str], cwd: Path = REPO, env: dict | None = None, timeout: float | None = None,
-                poll: bool = True) -> Run:
+def run_command(
+    cmd: list[str], cwd: Path = REPO, env: dict | None = None, timeout: float | None = None, poll: bool = True
+) -> Run:
     """Run ``cmd`` to completion, timing it and measuring its peak memory.
 
     ``poll=False``: no sampling of the process tree (its figures are 0), only the kernel's peak RSS.
@@ -70,8 +76,9 @@ def run_command(cmd: list[str], cwd: Path = REPO, env: dict | None = None, timeo
     out_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-{os.getpid()}-{time.monotonic_ns()}"
     with open(f"{out_path}.out", "wb") as out, open(f"{out_path}.err", "wb") as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **(env or {})}, stdout=out, stderr=err,
-                                stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env={**os.environ, **(env or {})}, stdout=out, stderr=err, stdin=subprocess.DEVNULL
+        )
         peak, stop = [0, 0], threading.Event()
         poller = threading.Thread(target=_poll_tree, args=(proc.pid, peak, stop), daemon=True)
         if poll:
@@ -94,8 +101,15 @@ def run_command(cmd: list[str], cwd: Path = REPO, env: dict | None = None, timeo
         path = Path(f"{out_path}{suffix}")
         tails.append(path.read_text(encoding="utf-8", errors="replace")[-2000:])
         path.unlink()
-    return Run(shlex.join(cmd), round(seconds, 3), round(usage.ru_maxrss / 1024, 1), round(peak[0] / 2**20, 1),
-               round(peak[1] / 2**20, 1), proc.returncode, *tails)
+    return Run(
+        shlex.join(cmd),
+        round(seconds, 3),
+        round(usage.ru_maxrss / 1024, 1),
+        round(peak[0] / 2**20, 1),
+        round(peak[1] / 2**20, 1),
+        proc.returncode,
+        *tails,
+    )
 
 
 def timed(fn, *args, **kwargs) -> tuple[float, object]:
@@ -110,8 +124,12 @@ def median(values) -> float:
 
 def summary(values: list[float]) -> dict:
     """Median (the reported figure), min, max and every run."""
-    return {"median": median(values), "min": round(min(values), 4), "max": round(max(values), 4),
-            "runs": [round(v, 4) for v in values]}
+    return {
+        "median": median(values),
+        "min": round(min(values), 4),
+        "max": round(max(values), 4),
+        "runs": [round(v, 4) for v in values],
+    }
 
 
 def write_result(work: Path, name: str, payload: dict) -> Path:

@@ -14,6 +14,7 @@ Everything is data in ``tests/fixtures/validate/``:
 ``build_seeded`` writes the seeded files; ``tile`` repeats them through a large CSV for the
 benchmark (``python -m bench validate``), with the expected errors moved along.
 """
+
 from __future__ import annotations
 
 import copy
@@ -77,8 +78,12 @@ def apply_plants(rows: list[list[str]], planted: list[dict], offset: int = 0) ->
         field, value = p["field"], p["value"]
         if field == "*":
             op, _, arg = value.partition(":")
-            rows[i] = {"truncate": lambda r: r[: int(arg)], "extra": lambda r: r + ["extra"] * int(arg),
-                       "blank": lambda r: []}[op](rows[i])
+            if op == "truncate":
+                rows[i] = rows[i][: int(arg)]
+            elif op == "extra":
+                rows[i] = rows[i] + ["extra"] * int(arg)
+            else:  # blank
+                rows[i] = []
             continue
         col = header.index(field)
         if value.startswith("@copy:"):
@@ -90,8 +95,10 @@ def apply_plants(rows: list[list[str]], planted: list[dict], offset: int = 0) ->
 def build_seeded(out_dir: Path, fixtures: Path = FIXTURES) -> dict[str, Path]:
     """Write every seeded file (``valid.csv`` + its plants) into ``out_dir``; returns {name: path}."""
     base = read_rows(fixtures / "valid.csv")
-    return {name: write_rows(out_dir / name, apply_plants(copy.deepcopy(base), planted))
-            for name, planted in plants(fixtures).items()}
+    return {
+        name: write_rows(out_dir / name, apply_plants(copy.deepcopy(base), planted))
+        for name, planted in plants(fixtures).items()
+    }
 
 
 def _repeats_across_blocks(planted: list[dict], offset: int, earlier: set, found: set) -> list[tuple[int, str, str]]:
@@ -115,9 +122,23 @@ def _repeats_across_blocks(planted: list[dict], offset: int, earlier: set, found
     return extra
 
 
-def tile(big_csv: Path, out_csv: Path, every: int, fixtures: Path = FIXTURES,
-         names: tuple[str, ...] = ("type.csv", "edge.csv", "required.csv", "enum.csv", "pattern.csv",
-                                   "length.csv", "range.csv", "unique.csv", "shape.csv")) -> list[tuple[int, str, str]]:
+def tile(
+    big_csv: Path,
+    out_csv: Path,
+    every: int,
+    fixtures: Path = FIXTURES,
+    names: tuple[str, ...] = (
+        "type.csv",
+        "edge.csv",
+        "required.csv",
+        "enum.csv",
+        "pattern.csv",
+        "length.csv",
+        "range.csv",
+        "unique.csv",
+        "shape.csv",
+    ),
+) -> list[tuple[int, str, str]]:
     """Plant the seeded files' errors (published schema only) into ``big_csv`` every ``every`` rows.
 
     Block k holds data rows ``k*every + 2 ...``; its first rows get the plants of

@@ -8,6 +8,7 @@ Two parts:
    files' errors planted every 1,000 rows (``bench.seeded.tile``); both validators must report
    exactly the planted errors. Each is timed (median of runs).
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -32,8 +33,15 @@ def check_fixtures() -> list[dict]:
             s = seeded.schema_for(name, schema)
             exp = Counter(wanted.get(name, []))
             ours, theirs = Counter(our_keys(path, s)), Counter(frictionless_keys(path, s))
-            rows.append({"file": name, "expected": sum(exp.values()), "ours_agree": ours == exp,
-                         "frictionless_agree": theirs == exp, "types": ", ".join(f"{k} {v}" for k, v in by_type(exp.elements()).items())})
+            rows.append(
+                {
+                    "file": name,
+                    "expected": sum(exp.values()),
+                    "ours_agree": ours == exp,
+                    "frictionless_agree": theirs == exp,
+                    "types": ", ".join(f"{k} {v}" for k, v in by_type(exp.elements()).items()),
+                }
+            )
     return rows
 
 
@@ -51,18 +59,34 @@ def bench_validate(work: Path, city: str, rows: int, runs: int, every: int = 100
     exp, ours_c, theirs_c = Counter(planted), Counter(ours), Counter(theirs)
     fixtures = check_fixtures()
     return {
-        "target": "validate", "city": city, "rows": rows, "runs": runs, "file": str(seeded_csv),
+        "target": "validate",
+        "city": city,
+        "rows": rows,
+        "runs": runs,
+        "file": str(seeded_csv),
         "fixtures": fixtures,
-        "planted_errors": len(planted), "planted_by_type": by_type(planted),
-        "ours_agree": ours_c == exp, "frictionless_agree": theirs_c == exp,
-        "only_ours": sorted((ours_c - exp).elements())[:20], "only_frictionless": sorted((theirs_c - exp).elements())[:20],
-        "missed_by_ours": sorted((exp - ours_c).elements())[:20], "missed_by_frictionless": sorted((exp - theirs_c).elements())[:20],
-        "ours_seconds": summary(ours_t), "frictionless_seconds": summary(fl_t),
+        "planted_errors": len(planted),
+        "planted_by_type": by_type(planted),
+        "ours_agree": ours_c == exp,
+        "frictionless_agree": theirs_c == exp,
+        "only_ours": sorted((ours_c - exp).elements())[:20],
+        "only_frictionless": sorted((theirs_c - exp).elements())[:20],
+        "missed_by_ours": sorted((exp - ours_c).elements())[:20],
+        "missed_by_frictionless": sorted((exp - theirs_c).elements())[:20],
+        "ours_seconds": summary(ours_t),
+        "frictionless_seconds": summary(fl_t),
         "ok": ours_c == exp == theirs_c and all(r["ours_agree"] and r["frictionless_agree"] for r in fixtures),
     }
 
 
 def validate_rows(result: dict) -> list[dict]:
-    return [{"file": f"{result['rows']:,} rows, seeded", "errors": result["planted_errors"],
-             "ours_agree": result["ours_agree"], "frictionless_agree": result["frictionless_agree"],
-             "ours_s": result["ours_seconds"]["median"], "frictionless_s": result["frictionless_seconds"]["median"]}]
+    return [
+        {
+            "file": f"{result['rows']:,} rows, seeded",
+            "errors": result["planted_errors"],
+            "ours_agree": result["ours_agree"],
+            "frictionless_agree": result["frictionless_agree"],
+            "ours_s": result["ours_seconds"]["median"],
+            "frictionless_s": result["frictionless_seconds"]["median"],
+        }
+    ]

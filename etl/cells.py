@@ -3,6 +3,7 @@
 One formatter for every output so that the CSV, the Parquet file, the database and the
 changelog's row hashes all describe the same values.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -21,13 +22,16 @@ def arrow_type(field: dict, tz: str) -> pa.DataType:
 
 
 def to_arrow(frame: pd.DataFrame, tz: str) -> pa.Table:
-    """The published columns, typed: strings ('' -> null), float64, and timestamps in the city's zone (whole seconds)."""
+    """The published columns, typed: strings ('' -> null), float64, and timestamps in the city's zone
+    (whole seconds)."""
     arrays, fields = [], []
     for spec in published_fields():
         name, typ = spec["name"], arrow_type(spec, tz)
         values = frame[name] if name in frame else pd.Series(None, index=frame.index, dtype="object")
         if typ == pa.string():
-            arr = pa.array(values.astype("str").where(values.astype("str") != "", None), type=pa.string(), from_pandas=True)
+            arr = pa.array(
+                values.astype("str").where(values.astype("str") != "", None), type=pa.string(), from_pandas=True
+            )
         elif pa.types.is_timestamp(typ):
             arr = pa.array(values, from_pandas=True).cast(pa.timestamp("us", tz=tz)).cast(typ, safe=False)
         else:
@@ -47,8 +51,10 @@ def iso_local(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     wall = pc.utf8_replace_slice(local.cast(pa.string()), start=10, stop=11, replacement="T")
     offset = pc.subtract(local.cast(pa.int64()), seconds.cast(pa.int64()))  # seconds east of UTC
     known = pc.unique(offset).drop_null()
-    labels = pa.array([f"{'-' if s < 0 else '+'}{abs(s) // 3600:02d}:{abs(s) % 3600 // 60:02d}" for s in known.to_pylist()],
-                      pa.string())
+    labels = pa.array(
+        [f"{'-' if s < 0 else '+'}{abs(s) // 3600:02d}:{abs(s) % 3600 // 60:02d}" for s in known.to_pylist()],
+        pa.string(),
+    )
     return pc.binary_join_element_wise(wall, pc.take(labels, pc.index_in(offset, value_set=known)), "")
 
 
@@ -62,7 +68,7 @@ def sql_text(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
 def to_text(table: pa.Table) -> pa.Table:
     """Arrow table -> all-string table as written to the CSV ('' for missing; ISO 8601 with the UTC offset)."""
     cols = []
-    for name, col in zip(table.column_names, table.columns):
+    for col in table.columns:
         if pa.types.is_timestamp(col.type):
             text = iso_local(col)
         elif pa.types.is_floating(col.type):

@@ -1,4 +1,5 @@
 """One chunk of raw rows through every step, and the running totals of a run."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -26,8 +27,8 @@ class Context:
     as_of: pd.Timestamp
     hoods: object
     districts: object
-    wanted: list[str]       # raw columns the profile maps
-    superseded: set[int]    # row numbers that lose to a later update of the same id
+    wanted: list[str]  # raw columns the profile maps
+    superseded: set[int]  # row numbers that lose to a later update of the same id
     sqlite_chunks: bool = False  # workers also make each chunk's SQLite rows (etl.load.sqlite_chunk)
 
     @property
@@ -37,18 +38,25 @@ class Context:
 
 @dataclass
 class Published:
-    typed: pa.Table         # the published columns, typed (Parquet, database)
-    text: pa.Table          # the same as CSV text
-    frame: pd.DataFrame     # typed pandas frame (for statistics)
-    cells: pd.DataFrame     # text cells (for validation and row hashes)
+    typed: pa.Table  # the published columns, typed (Parquet, database)
+    text: pa.Table  # the same as CSV text
+    frame: pd.DataFrame  # typed pandas frame (for statistics)
+    cells: pd.DataFrame  # text cells (for validation and row hashes)
 
 
 def normalise_chunk(raw: pd.DataFrame, ctx: Context, quarantine: Quarantine) -> Published:
     """Raw rows -> published rows; every row that cannot be published is quarantined with its reason."""
     dup = raw["_row"].isin(ctx.superseded)
-    quarantine.add_rows(raw, raw.loc[dup, "_row"], "duplicate_id_superseded", "service_request_id", "a later update of the same id wins")
+    quarantine.add_rows(
+        raw, raw.loc[dup, "_row"], "duplicate_id_superseded", "service_request_id", "a later update of the same id wins"
+    )
     chunk = transform_chunk(raw.loc[~dup, ["_row", *ctx.wanted]], ctx.profile, ctx.as_of, ctx.hoods.bbox)
-    chunk.reject(chunk.frame["service_name"].str.casefold().isin(ctx.excluded), "excluded_type", "service_name", "type is excluded by the profile")
+    chunk.reject(
+        chunk.frame["service_name"].str.casefold().isin(ctx.excluded),
+        "excluded_type",
+        "service_name",
+        "type is excluded by the profile",
+    )
     frame = assign_neighborhoods(chunk.frame, ctx.hoods, ctx.districts)
     frame = apply_privacy(frame, ctx.profile, ctx.hoods)
     typed = to_arrow(frame, ctx.profile.timezone)
@@ -57,7 +65,9 @@ def normalise_chunk(raw: pd.DataFrame, ctx: Context, quarantine: Quarantine) -> 
     errors = validate_frame(cells, load_schema("service_requests"), first_row=0)
     if errors:
         for e in errors:
-            chunk.rejects.append((int(frame["_row"].iloc[e.row]), "schema_violation", e.field, f"{e.error} {e.constraint}".strip()))
+            chunk.rejects.append(
+                (int(frame["_row"].iloc[e.row]), "schema_violation", e.field, f"{e.error} {e.constraint}".strip())
+            )
         bad = {e.row for e in errors}
         keep = [i for i in range(len(frame)) if i not in bad]
         typed, text, frame, cells = typed.take(keep), text.take(keep), frame.iloc[keep], cells.iloc[keep]
@@ -84,9 +94,16 @@ def summarise(pub: Published) -> Summary:
         exploded = values[values != ""].str.split(";").explode()  # most rows have no flag: split only the others
         flags[col] = Counter(exploded[exploded != ""].value_counts().to_dict())
     dates = pd.concat([frame[c].dropna() for c in ("requested_datetime", "updated_datetime", "closed_datetime")])
-    return Summary(len(frame), flags,
-                   frame.groupby(["service_code", "service_name", "agency_responsible"], dropna=False).size().rename("n").reset_index(),
-                   row_index(pub.cells), dates.max() if len(dates) else None)
+    return Summary(
+        len(frame),
+        flags,
+        frame.groupby(["service_code", "service_name", "agency_responsible"], dropna=False)
+        .size()
+        .rename("n")
+        .reset_index(),
+        row_index(pub.cells),
+        dates.max() if len(dates) else None,
+    )
 
 
 def process_chunk(raw: pd.DataFrame, ctx: Context) -> tuple[pa.Table, pa.Table, Summary, Quarantine, bytes | None]:
@@ -151,11 +168,14 @@ INDEX_SCHEMA = pa.schema([("service_request_id", pa.string()), ("status", pa.str
 def row_index(cells: pd.DataFrame) -> pa.Table:
     """id, status and a hash of every published cell: what the changelog compares between releases.
     (Arrow, not Python objects: the run keeps one entry per published row until the end.)"""
-    return pa.Table.from_arrays([
-        pa.array(cells["service_request_id"], pa.string(), from_pandas=True),
-        pa.array(cells["status"], pa.string(), from_pandas=True),
-        pa.array(pd.util.hash_pandas_object(cells, index=False).to_numpy(), pa.uint64()),
-    ], schema=INDEX_SCHEMA)
+    return pa.Table.from_arrays(
+        [
+            pa.array(cells["service_request_id"], pa.string(), from_pandas=True),
+            pa.array(cells["status"], pa.string(), from_pandas=True),
+            pa.array(pd.util.hash_pandas_object(cells, index=False).to_numpy(), pa.uint64()),
+        ],
+        schema=INDEX_SCHEMA,
+    )
 
 
 @dataclass

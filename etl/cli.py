@@ -1,4 +1,5 @@
 """``python -m etl ...``: thin commands over the library. Parse, call, print."""
+
 from __future__ import annotations
 
 import argparse
@@ -21,7 +22,9 @@ class Progress:
         if step == "rows":
             read, published, fraction = args
             if self.tty:
-                self._bar().update(self.task, completed=fraction, description=f"rows read {read:,} · published {published:,}")
+                self._bar().update(
+                    self.task, completed=fraction, description=f"rows read {read:,} · published {published:,}"
+                )
             else:
                 self.stream.write(f"  rows read {read:,}, published {published:,}\n")
             return
@@ -32,10 +35,17 @@ class Progress:
     def _bar(self):
         if self.bar is None:
             from rich.console import Console
-            from rich.progress import BarColumn, Progress as Bar, TextColumn, TimeElapsedColumn
+            from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as Bar
 
-            self.bar = Bar(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                           TimeElapsedColumn(), console=Console(file=self.stream), transient=False)
+            self.bar = Bar(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+                TimeElapsedColumn(),
+                console=Console(file=self.stream),
+                transient=False,
+            )
             self.bar.start()
             self.task = self.bar.add_task("reading", total=1.0)
         return self.bar
@@ -53,8 +63,17 @@ def cmd_publish(a) -> int:
     as_of = datetime.fromisoformat(a.as_of) if a.as_of else None
     progress = Progress(sys.stderr, sys.stderr.isatty())
     try:
-        r = publish_release(a.profile, a.input, boundaries=a.boundaries, out=a.out, db_url=a.db, as_of=as_of,
-                            private_dir=a.private_dir, progress=progress, incremental=a.incremental)
+        r = publish_release(
+            a.profile,
+            a.input,
+            boundaries=a.boundaries,
+            out=a.out,
+            db_url=a.db,
+            as_of=as_of,
+            private_dir=a.private_dir,
+            progress=progress,
+            incremental=a.incremental,
+        )
     finally:
         progress.close()
     rep = r.report
@@ -103,18 +122,27 @@ def cmd_profiles(a) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m etl", description="Publish a city's 311 requests as an open data package.")
+    parser = argparse.ArgumentParser(
+        prog="python -m etl", description="Publish a city's 311 requests as an open data package."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("publish", help="publish a raw export as the next release and load it into the database")
-    p.add_argument("--profile", required=True, help="bundled profile name (new-york-city, los-angeles, chicago, demo) or a TOML path")
+    p.add_argument(
+        "--profile",
+        required=True,
+        help="bundled profile name (new-york-city, los-angeles, chicago, demo) or a TOML path",
+    )
     p.add_argument("--input", required=True, help="the city's raw export (CSV or JSON)")
     p.add_argument("--boundaries", help="neighborhood GeoJSON (default: the profile's)")
     p.add_argument("--out", default="datasets", help="output folder (default: datasets)")
     p.add_argument("--db", default=DEFAULT_DB_URL, help=f"SQLAlchemy URL (default: {DEFAULT_DB_URL})")
     p.add_argument("--as-of", help="reference time for 'in the future' checks, ISO 8601 (default: now)")
     p.add_argument("--private-dir", help="where quarantined raw rows go (default: private/ beside --out)")
-    p.add_argument("--incremental", action="store_true",
-                   help="INPUT holds only new or changed requests: apply them on top of the current release")
+    p.add_argument(
+        "--incremental",
+        action="store_true",
+        help="INPUT holds only new or changed requests: apply them on top of the current release",
+    )
     p.set_defaults(func=cmd_publish)
     d = sub.add_parser("demo-data", help="generate the demo city's raw export")
     d.add_argument("--out", default="build/demo")

@@ -6,6 +6,7 @@ something to act on. `build_demo_boundaries` builds the 12 neighborhoods committ
 `etl/profiles/demo-neighborhoods.geojson`. Everything comes from `numpy.random.default_rng(seed)`;
 nothing reads the clock, and nothing does I/O except the two `write_*` functions.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,9 +18,26 @@ import pandas as pd
 import shapely
 
 COLUMNS = [
-    "request_id", "opened_at", "last_update", "due", "closed_at", "status", "resolution",
-    "category", "details", "department", "street_address", "zip", "latitude", "longitude",
-    "district_code", "source", "photo", "reporter_name", "reporter_phone", "reporter_email",
+    "request_id",
+    "opened_at",
+    "last_update",
+    "due",
+    "closed_at",
+    "status",
+    "resolution",
+    "category",
+    "details",
+    "department",
+    "street_address",
+    "zip",
+    "latitude",
+    "longitude",
+    "district_code",
+    "source",
+    "photo",
+    "reporter_name",
+    "reporter_phone",
+    "reporter_email",
 ]
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 TIMEZONE = "America/Denver"
@@ -28,19 +46,29 @@ CALL_CENTRE_CODE = "N06"  # the call centre sits at this neighborhood's centroid
 BOUNDARY_SEED = 4
 
 NEIGHBORHOODS = [  # code, name, relative volume, slowness factor on days to close
-    ("N01", "Maple Hill", 0.8, 0.8), ("N02", "Riverside Flats", 1.5, 1.3),
-    ("N03", "Juniper Park", 0.9, 1.0), ("N04", "Kestrel Heights", 0.6, 0.9),
-    ("N05", "Old Mill", 1.2, 1.8), ("N06", "Civic Quarter", 1.0, 1.0),
-    ("N07", "Lantern Row", 1.4, 1.6), ("N08", "Cottonwood Bend", 0.7, 0.9),
-    ("N09", "Aspen Terrace", 0.8, 0.8), ("N10", "Foundry District", 1.3, 2.2),
-    ("N11", "Prairie Gate", 0.9, 1.1), ("N12", "Willow Creek", 0.7, 0.85),
+    ("N01", "Maple Hill", 0.8, 0.8),
+    ("N02", "Riverside Flats", 1.5, 1.3),
+    ("N03", "Juniper Park", 0.9, 1.0),
+    ("N04", "Kestrel Heights", 0.6, 0.9),
+    ("N05", "Old Mill", 1.2, 1.8),
+    ("N06", "Civic Quarter", 1.0, 1.0),
+    ("N07", "Lantern Row", 1.4, 1.6),
+    ("N08", "Cottonwood Bend", 0.7, 0.9),
+    ("N09", "Aspen Terrace", 0.8, 0.8),
+    ("N10", "Foundry District", 1.3, 2.2),
+    ("N11", "Prairie Gate", 0.9, 1.1),
+    ("N12", "Willow Creek", 0.7, 0.85),
 ]
 TYPES = [  # name, department, weight, target days (None: no target), median days to close
-    ("Pothole", "Streets", 17, 5, 3.5), ("Streetlight Out", "Public Works", 9, 7, 5.0),
-    ("Missed Trash Pickup", "Sanitation", 14, 2, 1.2), ("Graffiti", "Sanitation", 8, 10, 6.0),
+    ("Pothole", "Streets", 17, 5, 3.5),
+    ("Streetlight Out", "Public Works", 9, 7, 5.0),
+    ("Missed Trash Pickup", "Sanitation", 14, 2, 1.2),
+    ("Graffiti", "Sanitation", 8, 10, 6.0),
     ("Noise Complaint", "Police Non-Emergency", 10, 1, 0.4),
-    ("Illegal Dumping", "Sanitation", 8, 7, 4.5), ("Abandoned Vehicle", "Transportation", 6, 14, 9.0),
-    ("Tree Maintenance", "Parks", 5, 30, 20.0), ("Water Leak", "Water", 5, 3, 1.8),
+    ("Illegal Dumping", "Sanitation", 8, 7, 4.5),
+    ("Abandoned Vehicle", "Transportation", 6, 14, 9.0),
+    ("Tree Maintenance", "Parks", 5, 30, 20.0),
+    ("Water Leak", "Water", 5, 3, 1.8),
     ("Welfare Check", "Human Services", 1.2, 1, 0.3),
     ("Homeless Person Assistance", "Human Services", 1.2, None, 2.0),
     ("Police Matter Referral", "Police Non-Emergency", 0.8, None, 0.5),
@@ -63,25 +91,55 @@ DETAILS = {
     INFO_TYPE: ["Asked about trash pickup days", "Asked for the permit office hours"],
 }
 RESOLUTIONS = {
-    "Completed": ["Work completed", "Crew resolved the issue", "Inspected and closed", "Crew couldn’t locate the problem"],
+    "Completed": [
+        "Work completed",
+        "Crew resolved the issue",
+        "Inspected and closed",
+        "Crew couldn’t locate the problem",
+    ],
     "Cancelled": ["Cancelled at requester's request", "Not a city responsibility"],
     "Duplicate": ["Duplicate of an earlier request"],
 }
-MOJIBAKE_NOTE = "Crew couldn’t access the site".encode("utf-8").decode("latin-1")
+MOJIBAKE_NOTE = "Crew couldn’t access the site".encode().decode("latin-1")
 PII_NOTES = ["Please call me at 555-010-7788", "Reply to me at resident.demo@example.com"]
-STREETS = ["MAPLE AVE", "ASPEN ST", "LARKSPUR LN", "BIRCH ST", "JUNIPER WAY", "COTTONWOOD DR",
-           "PRAIRIE AVE", "MESA BLVD", "WILLOW CT", "CEDAR ST", "KESTREL RD", "SUNFLOWER LN",
-           "3RD ST", "7TH AVE", "12TH ST", "19TH AVE", "FOUNDRY RD", "LANTERN ROW"]
+STREETS = [
+    "MAPLE AVE",
+    "ASPEN ST",
+    "LARKSPUR LN",
+    "BIRCH ST",
+    "JUNIPER WAY",
+    "COTTONWOOD DR",
+    "PRAIRIE AVE",
+    "MESA BLVD",
+    "WILLOW CT",
+    "CEDAR ST",
+    "KESTREL RD",
+    "SUNFLOWER LN",
+    "3RD ST",
+    "7TH AVE",
+    "12TH ST",
+    "19TH AVE",
+    "FOUNDRY RD",
+    "LANTERN ROW",
+]
 SOURCES = (["Phone", "Web", "App", "Email", "Counter"], [0.35, 0.25, 0.25, 0.10, 0.05])
 FIRST = ["Jane", "John", "Alex", "Sam", "Maria", "Chen", "Priya", "Omar", "Lena", "Theo"]
 LAST = ["Demo", "Sample", "Example", "Placeholder", "Testcase"]
 
 # Planted faults: fraction of the unique requests (at least 1 each). Disjoint rows, exact counts.
 FAULT_RATES = {
-    "missing_coordinates": 0.01, "zero_coordinates": 0.005, "outside_point": 0.005,
-    "closed_before_opened": 0.005, "closed_at_on_open": 0.005, "mojibake_resolution": 0.01,
-    "pii_in_text": 0.01, "duplicate_id": 0.005, "mixed_case_category": 0.01, "blank_zip": 0.01,
-    "blank_due": 0.005, "foreign_media_host": 0.003,
+    "missing_coordinates": 0.01,
+    "zero_coordinates": 0.005,
+    "outside_point": 0.005,
+    "closed_before_opened": 0.005,
+    "closed_at_on_open": 0.005,
+    "mojibake_resolution": 0.01,
+    "pii_in_text": 0.01,
+    "duplicate_id": 0.005,
+    "mixed_case_category": 0.01,
+    "blank_zip": 0.01,
+    "blank_due": 0.005,
+    "foreign_media_host": 0.003,
 }
 
 
@@ -101,17 +159,22 @@ def build_demo_boundaries() -> dict:
     lats = 39.74 + 0.03 * (np.arange(4) - 1.5)
     jx = rng.uniform(-0.006, 0.006, size=(4, 5))
     jy = rng.uniform(-0.004, 0.004, size=(4, 5))
-    node = [[(round(float(lons[i] + jx[j, i]), 6), round(float(lats[j] + jy[j, i]), 6))
-             for i in range(5)] for j in range(4)]
+    node = [
+        [(round(float(lons[i] + jx[j, i]), 6), round(float(lats[j] + jy[j, i]), 6)) for i in range(5)] for j in range(4)
+    ]
     features = []
     for k, (code, name, _, _) in enumerate(NEIGHBORHOODS):
         row, col = 2 - k // 4, k % 4  # N01 is the north-west cell, reading west to east
         ring = [node[row][col], node[row][col + 1], node[row + 1][col + 1], node[row + 1][col]]
         ring = [list(p) for p in ring + ring[:1]]  # south-west first: counter-clockwise
-        features.append({"type": "Feature", "properties": {"code": code, "name": name},
-                         "geometry": {"type": "Polygon", "coordinates": [ring]}})
-    return {"type": "FeatureCollection",
-            "name": "Demo City neighborhoods (DEMO DATA, fictional)", "features": features}
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"code": code, "name": name},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        )
+    return {"type": "FeatureCollection", "name": "Demo City neighborhoods (DEMO DATA, fictional)", "features": features}
 
 
 def write_demo_boundaries(path: Path) -> Path:
@@ -142,8 +205,7 @@ def _sample_opened(rng, n: int, through: date, days: int) -> np.ndarray:
 
 
 def _to_utc_seconds(local: pd.DatetimeIndex) -> np.ndarray:
-    aware = local.tz_localize(TIMEZONE, nonexistent="shift_forward",
-                              ambiguous=np.zeros(len(local), dtype=bool))
+    aware = local.tz_localize(TIMEZONE, nonexistent="shift_forward", ambiguous=np.zeros(len(local), dtype=bool))
     return aware.tz_convert("UTC").as_unit("s").asi8
 
 
@@ -187,10 +249,21 @@ def _base_requests(rng, n: int, through: date, days: int) -> pd.DataFrame:
     is_open = closed > asof
     last = np.where(is_open, opened + (rng.uniform(0, 1, n) * (asof - opened)).astype(np.int64), closed)
     open_kind = rng.choice(3, size=n, p=[0.3, 0.35, 0.35])
-    status = np.where(is_open, np.array(["New", "Assigned", "In Progress"])[open_kind],
-                      np.array(["Completed", "Cancelled", "Duplicate"])[closed_kind])
-    return pd.DataFrame({"_opened": opened, "_last": last, "_closed": np.where(is_open, -1, closed),
-                         "_type": typ, "_hood": hood, "status": status})
+    status = np.where(
+        is_open,
+        np.array(["New", "Assigned", "In Progress"])[open_kind],
+        np.array(["Completed", "Cancelled", "Duplicate"])[closed_kind],
+    )
+    return pd.DataFrame(
+        {
+            "_opened": opened,
+            "_last": last,
+            "_closed": np.where(is_open, -1, closed),
+            "_type": typ,
+            "_hood": hood,
+            "status": status,
+        }
+    )
 
 
 def _text_columns(rng, df: pd.DataFrame) -> pd.DataFrame:
@@ -200,14 +273,17 @@ def _text_columns(rng, df: pd.DataFrame) -> pd.DataFrame:
     df["department"] = np.array([t[1] for t in TYPES], dtype=object)[df["_type"]]
     pick = rng.integers(0, 1000, size=(n, 4))
     df["details"] = [DETAILS[t][p % len(DETAILS[t])] for t, p in zip(names, pick[:, 0])]
-    df["resolution"] = [RESOLUTIONS[s][p % len(RESOLUTIONS[s])] if s in RESOLUTIONS else ""
-                        for s, p in zip(df["status"], pick[:, 1])]
+    df["resolution"] = [
+        RESOLUTIONS[s][p % len(RESOLUTIONS[s])] if s in RESOLUTIONS else "" for s, p in zip(df["status"], pick[:, 1])
+    ]
     house = rng.integers(1, 99, size=n) * 100 + rng.integers(0, 99, size=n)
     s1, s2 = pick[:, 2] % len(STREETS), (pick[:, 2] + 1 + pick[:, 3] % 5) % len(STREETS)
     corner = rng.uniform(size=n) < 0.1
     df["street_address"] = np.where(
-        corner, [f"{STREETS[a]} & {STREETS[b]}" for a, b in zip(s1, s2)],
-        [f"{h} {STREETS[a]}" for h, a in zip(house, s1)])
+        corner,
+        [f"{STREETS[a]} & {STREETS[b]}" for a, b in zip(s1, s2)],
+        [f"{h} {STREETS[a]}" for h, a in zip(house, s1)],
+    )
     df["zip"] = [f"{80201 + h}" for h in df["_hood"]]
     df["district_code"] = np.array([h[0] for h in NEIGHBORHOODS], dtype=object)[df["_hood"]]
     df["source"] = rng.choice(SOURCES[0], size=n, p=SOURCES[1])
@@ -274,11 +350,23 @@ def _plant_faults(rng, df: pd.DataFrame, counts: dict[str, int]) -> pd.DataFrame
     is_open = df["closed_at"].eq("").to_numpy()
     done = df["status"].eq("Completed").to_numpy()
     anyrow = np.ones(len(df), dtype=bool)
-    pick = {name: _choose(order, ok, taken, counts[name]) for name, ok in [
-        ("duplicate_id", done), ("closed_before_opened", ~is_open), ("closed_at_on_open", is_open),
-        ("mojibake_resolution", done), ("missing_coordinates", anyrow), ("zero_coordinates", anyrow),
-        ("outside_point", anyrow), ("pii_in_text", anyrow), ("mixed_case_category", anyrow),
-        ("blank_zip", anyrow), ("blank_due", df["due"].ne("").to_numpy()), ("foreign_media_host", anyrow)]}
+    pick = {
+        name: _choose(order, ok, taken, counts[name])
+        for name, ok in [
+            ("duplicate_id", done),
+            ("closed_before_opened", ~is_open),
+            ("closed_at_on_open", is_open),
+            ("mojibake_resolution", done),
+            ("missing_coordinates", anyrow),
+            ("zero_coordinates", anyrow),
+            ("outside_point", anyrow),
+            ("pii_in_text", anyrow),
+            ("mixed_case_category", anyrow),
+            ("blank_zip", anyrow),
+            ("blank_due", df["due"].ne("").to_numpy()),
+            ("foreign_media_host", anyrow),
+        ]
+    }
     final = df.iloc[np.sort(pick["duplicate_id"])].copy()
     r = pick["duplicate_id"]
     df.loc[r, ["status", "closed_at", "resolution"]] = ["In Progress", "", ""]
@@ -306,8 +394,9 @@ def _plant_faults(rng, df: pd.DataFrame, counts: dict[str, int]) -> pd.DataFrame
     return final
 
 
-def generate_demo_requests(n_rows: int = 6000, seed: int = 311, through: date = date(2026, 10, 31),
-                           days: int = 120) -> pd.DataFrame:
+def generate_demo_requests(
+    n_rows: int = 6000, seed: int = 311, through: date = date(2026, 10, 31), days: int = 120
+) -> pd.DataFrame:
     """A raw Demo City export (all columns str, '' for missing) with the planted faults of
     `planted_fault_counts(n_rows)`; duplicates' later copies are appended at the end."""
     counts = planted_fault_counts(n_rows)

@@ -1,4 +1,5 @@
 """Errors the ETL reports to a data steward: one line naming the file and the problem."""
+
 from __future__ import annotations
 
 

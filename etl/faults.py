@@ -5,15 +5,26 @@ Set ``PORTAL_KILL_AT=<checkpoint>[:<n>]`` and the process sends itself SIGKILL t
 it sleep there instead (to hold the publish lock while a test starts a second run). Unset, a
 checkpoint costs two dict lookups.
 """
+
 from __future__ import annotations
 
 import os
 import signal
 
 CHECKPOINTS = (
-    "read.chunk", "publish.chunk_written", "publish.staged", "publish.before_rename", "publish.in_releases",
-    "load.cleared", "load.batch", "load.lookups", "load.before_commit", "publish.before_switch",
-    "publish.after_switch", "load.switched_before_commit", "load.committed",
+    "read.chunk",
+    "publish.chunk_written",
+    "publish.staged",
+    "publish.before_rename",
+    "publish.in_releases",
+    "load.cleared",
+    "load.batch",
+    "load.lookups",
+    "load.before_commit",
+    "publish.before_switch",
+    "publish.after_switch",
+    "load.switched_before_commit",
+    "load.committed",
 )
 
 _hits: dict[str, int] = {}

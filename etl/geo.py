@@ -1,4 +1,5 @@
 """Neighborhood boundaries and the spatial join that assigns each request to one."""
+
 from __future__ import annotations
 
 import json
@@ -38,7 +39,9 @@ class Neighborhoods:
         return codes.map(dict(zip(self.codes, self.names))).fillna("").astype("str")
 
     def locate(self, lat: pd.Series, lon: pd.Series) -> pd.Series:
-        """Code of the polygon containing each point ('' where none does). Points on a shared edge go to the first polygon.
+        """Code of the polygon containing each point ('' where none does).
+
+        Points on a shared edge go to the first polygon.
 
         Each polygon is prepared once and tested only against the points inside its bounding box:
         about 20 times faster than an STRtree query on a city's detailed boundaries.
@@ -74,11 +77,18 @@ class Neighborhoods:
         features = []
         for code, name, geom in zip(self.codes, self.names, self.geometries):
             lat, lon = self.centroid(code)
-            features.append({
-                "type": "Feature",
-                "properties": {"neighborhood_code": code, "name": name, "centroid_lat": round(lat, 6), "centroid_long": round(lon, 6)},
-                "geometry": _round_geometry(mapping(geom)),
-            })
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {
+                        "neighborhood_code": code,
+                        "name": name,
+                        "centroid_lat": round(lat, 6),
+                        "centroid_long": round(lon, 6),
+                    },
+                    "geometry": _round_geometry(mapping(geom)),
+                }
+            )
         return {"type": "FeatureCollection", "features": features}
 
 
@@ -89,8 +99,9 @@ def _round_geometry(geom: dict, digits: int = 6) -> dict:
     return {"type": geom["type"], "coordinates": r(geom["coordinates"])}
 
 
-def load_boundaries(path: Path, code_property: str, name_property: str = "", names: dict | None = None,
-                    name_template: str = "{code}") -> Neighborhoods:
+def load_boundaries(
+    path: Path, code_property: str, name_property: str = "", names: dict | None = None, name_template: str = "{code}"
+) -> Neighborhoods:
     """Read a GeoJSON FeatureCollection of polygons. Invalid polygons are repaired and reported; a file that is not
     GeoJSON, or has no usable polygons, is an InputError naming the file and the feature."""
     path = Path(path)
@@ -100,7 +111,11 @@ def load_boundaries(path: Path, code_property: str, name_property: str = "", nam
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(path, f"boundary file is not GeoJSON (not valid JSON: {exc})") from None
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != "FeatureCollection"
+        or not isinstance(data.get("features"), list)
+    ):
         raise InputError(path, "boundary file is not a GeoJSON FeatureCollection")
     names = {str(k): v for k, v in (names or {}).items()}
     codes, labels, geoms, repairs = [], [], [], []
@@ -113,23 +128,33 @@ def load_boundaries(path: Path, code_property: str, name_property: str = "", nam
         try:
             geom = shape(feat["geometry"])
         except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException) as exc:
-            raise InputError(path, f"feature {i} ({code}) has no readable geometry: {exc}", row=i, field="geometry") from None
+            raise InputError(
+                path, f"feature {i} ({code}) has no readable geometry: {exc}", row=i, field="geometry"
+            ) from None
         if geom.geom_type not in ("Polygon", "MultiPolygon"):
-            raise InputError(path, f"feature {i} ({code}) is a {geom.geom_type}, not a polygon", row=i, field="geometry")
+            raise InputError(
+                path, f"feature {i} ({code}) is a {geom.geom_type}, not a polygon", row=i, field="geometry"
+            )
         if not geom.is_valid:
             repairs.append(f"feature {i} ({code}): {explain_validity(geom)}; repaired")
             geom = shapely.make_valid(geom)
             polys = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type in ("Polygon", "MultiPolygon")]
             geom = shapely.union_all(polys) if polys else geom
             if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
-                raise InputError(path, f"feature {i} ({code}) is an invalid polygon that cannot be repaired", row=i, field="geometry")
+                raise InputError(
+                    path, f"feature {i} ({code}) is an invalid polygon that cannot be repaired", row=i, field="geometry"
+                )
         if code in codes:
             # Rule: a repeated code is kept apart as '<code>#<feature index>' and reported; the city's own
             # area codes cannot tell such neighborhoods apart, so the area-code fallback skips that code.
             repairs.append(f"feature {i}: code {code!r} appears twice; this feature is '{code}#{i}'")
             ambiguous.add(code)
             code = f"{code}#{i}"
-        name = names.get(code) or (str(props.get(name_property) or "").strip() if name_property else "") or name_template.format(code=code)
+        name = (
+            names.get(code)
+            or (str(props.get(name_property) or "").strip() if name_property else "")
+            or name_template.format(code=code)
+        )
         codes.append(code), labels.append(name), geoms.append(geom)
     if not geoms:
         raise InputError(path, "boundary file has no features")
@@ -142,7 +167,9 @@ def _code_text(value) -> str:
     return str(value).strip()
 
 
-def assign_neighborhoods(frame: pd.DataFrame, hoods: Neighborhoods, districts: Neighborhoods | None = None) -> pd.DataFrame:
+def assign_neighborhoods(
+    frame: pd.DataFrame, hoods: Neighborhoods, districts: Neighborhoods | None = None
+) -> pd.DataFrame:
     """Spatial join, with the city's own area code as the fallback for rows without a usable point."""
     frame = frame.copy()
     codes = hoods.locate(frame["lat"], frame["long"])

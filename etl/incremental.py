@@ -11,6 +11,7 @@ Carried-over rows are not formatted again: their CSV records are copied as bytes
 release (one record per line; otherwise they are re-formatted), their typed rows come from its
 Parquet file, and their changelog entries (id, status, row hash) from its index, by position.
 """
+
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -37,11 +38,11 @@ class CarryOver:
     """What the new release takes from the current one, and which delta rows win."""
 
     base_dir: Path
-    base_rows: int            # rows in the current release
-    drop: np.ndarray          # positions of its rows that the delta replaces
-    replaced: list[str]       # the ids at those positions
+    base_rows: int  # rows in the current release
+    drop: np.ndarray  # positions of its rows that the delta replaces
+    replaced: list[str]  # the ids at those positions
     winners: list[Published]  # the delta rows that win, in delta order
-    rows: pa.Table            # the winners' typed rows (what the database receives)
+    rows: pa.Table  # the winners' typed rows (what the database receives)
     base_ids: pa.ChunkedArray  # the current release's ids, in its order
 
     @property
@@ -53,10 +54,16 @@ def plan(base_dir: Path, delta: list[Published], arrow_schema: pa.Schema, quaran
     """Decide which rows the new release holds, reading only the current release's ids and update
     times (nothing is written): what the database change needs. ``count`` adds them to the run's
     statistics."""
-    updates = pd.concat([p.frame.set_index("service_request_id")["updated_datetime"] for p in delta]) if delta else pd.Series(dtype=object)
+    updates = (
+        pd.concat([p.frame.set_index("service_request_id")["updated_datetime"] for p in delta])
+        if delta
+        else pd.Series(dtype=object)
+    )
     base = _read(base_dir, ["service_request_id", "updated_datetime"], arrow_schema)
     ids = base["service_request_id"]
-    hits = np.flatnonzero(pc.is_in(ids, value_set=pa.array(updates.index.to_numpy(), pa.string())).to_numpy(zero_copy_only=False))
+    hits = np.flatnonzero(
+        pc.is_in(ids, value_set=pa.array(updates.index.to_numpy(), pa.string())).to_numpy(zero_copy_only=False)
+    )
     keep_base: set[str] = set()
     drop = hits
     if len(hits):
@@ -69,8 +76,17 @@ def plan(base_dir: Path, delta: list[Published], arrow_schema: pa.Schema, quaran
     for pub in delta:
         wins = ~pub.frame["service_request_id"].isin(keep_base).to_numpy()
         for row in pub.frame.loc[~wins, "_row"]:
-            quarantine.note(int(row), "older_than_current_release", "updated_datetime", "the current release has a later update of this id")
-        winners.append(Published(pub.typed.filter(pa.array(wins)), pub.text.filter(pa.array(wins)), pub.frame[wins], pub.cells[wins]))
+            quarantine.note(
+                int(row),
+                "older_than_current_release",
+                "updated_datetime",
+                "the current release has a later update of this id",
+            )
+        winners.append(
+            Published(
+                pub.typed.filter(pa.array(wins)), pub.text.filter(pa.array(wins)), pub.frame[wins], pub.cells[wins]
+            )
+        )
     rows = pa.concat_tables([w.typed for w in winners]) if winners else arrow_schema.empty_table()
     return CarryOver(base_dir, base.num_rows, drop, replaced, winners, rows, ids)
 
@@ -101,8 +117,9 @@ def write_typed(carry: CarryOver, staging) -> None:
     row groups of the usual size. A full run writes row groups of that size throughout; the rows
     and their types are the same either way. The Staging writer casts the rows read back (ms
     timestamps) to the published types."""
-    base = pq.ParquetFile(carry.base_dir / "data" / "service_requests.parquet",
-                          read_dictionary=list(staging.dictionary_columns))
+    base = pq.ParquetFile(
+        carry.base_dir / "data" / "service_requests.parquet", read_dictionary=list(staging.dictionary_columns)
+    )
     drop, at, last = np.sort(carry.drop), 0, base.num_row_groups - 1
     for i in range(base.num_row_groups):
         group = base.read_row_group(i, use_threads=False)
@@ -125,8 +142,9 @@ def write(carry: CarryOver, staging, typed: Future | None = None, line_lengths: 
     release's CSV, which then need not be read to find its records."""
     with ThreadPoolExecutor(1) as pool:
         parquet = typed or pool.submit(write_typed, carry, staging)
-        if not staging.copy_csv_records(carry.base_dir / "data" / "service_requests.csv", carry.base_rows, carry.drop,
-                                        line_lengths):
+        if not staging.copy_csv_records(
+            carry.base_dir / "data" / "service_requests.csv", carry.base_rows, carry.drop, line_lengths
+        ):
             staging.write_text(to_text(_without(_read(carry.base_dir, None, staging.arrow_schema), carry.drop)))
         for w in carry.winners:
             staging.write_text(w.text)

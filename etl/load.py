@@ -10,6 +10,7 @@ transform's workers put each chunk's typed rows (the same Arrow table the Parque
 an in-memory SQLite database (``sqlite_chunk``) and the main process copies them inside SQLite
 (``add_chunk``).
 """
+
 from __future__ import annotations
 
 import json
@@ -24,9 +25,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Column, MetaData, Table, create_engine, delete, event, insert, text, update
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateTable
-from sqlalchemy.engine import Connection, Engine
 
 from portal.tables import RETIRED_INDEXES, metadata, neighborhoods, releases, service_requests, service_types
 
@@ -63,7 +64,7 @@ def _utc_naive(col: pa.ChunkedArray) -> pa.ChunkedArray:
 def _rows(batch: pa.RecordBatch, sqlite: bool) -> tuple[list[str], list[tuple]]:
     table = pa.Table.from_batches([batch])
     cols = []
-    for name, col in zip(table.column_names, table.columns):
+    for col in table.columns:
         if pa.types.is_timestamp(col.type):
             # SQLite: SQLAlchemy's DateTime storage format as text; others: naive UTC datetimes
             col = sql_text(col) if sqlite else _utc_naive(col)
@@ -82,8 +83,11 @@ CHUNK_DATABASES = hasattr(sqlite3.Connection, "serialize") and hasattr(sqlite3.C
 @lru_cache(maxsize=1)
 def _chunk_table_sql() -> str:
     """CREATE TABLE for a chunk database: service_requests' columns in the same order, no key, no index."""
-    bare = Table(service_requests.name, MetaData(),
-                 *[Column(c.name, c.type, nullable=c.nullable) for c in service_requests.columns])
+    bare = Table(
+        service_requests.name,
+        MetaData(),
+        *[Column(c.name, c.type, nullable=c.nullable) for c in service_requests.columns],
+    )
     return str(CreateTable(bare).compile(dialect=sqlite_dialect.dialect()))
 
 
@@ -131,8 +135,9 @@ def _clear(conn: Connection) -> None:
             conn.execute(delete(table))
 
 
-def load_release(db_url: str, release_dir: Path, batch_rows: int | None = None, before_commit=None,
-                 stored_dir: Path | None = None) -> str:
+def load_release(
+    db_url: str, release_dir: Path, batch_rows: int | None = None, before_commit=None, stored_dir: Path | None = None
+) -> str:
     """Replace the database's release with the one in ``release_dir``; returns its version.
 
     ``before_commit`` runs inside the transaction after everything is loaded: if it raises, the
@@ -192,9 +197,15 @@ class SqliteBuild:
             leftover.unlink(missing_ok=True)
         self.tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.building")
         self.engine = create_engine(f"sqlite:///{self.tmp}", poolclass=NullPool)
-        event.listen(self.engine, "connect", lambda dbapi, _rec: (dbapi.execute("PRAGMA journal_mode=OFF"),
-                                                                  dbapi.execute("PRAGMA synchronous=OFF"),
-                                                                  dbapi.execute(f"PRAGMA cache_size=-{CACHE_KIB}")))
+        event.listen(
+            self.engine,
+            "connect",
+            lambda dbapi, _rec: (
+                dbapi.execute("PRAGMA journal_mode=OFF"),
+                dbapi.execute("PRAGMA synchronous=OFF"),
+                dbapi.execute(f"PRAGMA cache_size=-{CACHE_KIB}"),
+            ),
+        )
         self.conn = self.engine.connect()
         self.trans = self.conn.begin()
         metadata.create_all(self.conn)
@@ -202,7 +213,9 @@ class SqliteBuild:
             self.conn.exec_driver_sql("ATTACH DATABASE ':memory:' AS chunk")
         if path.exists():
             self.conn.exec_driver_sql("ATTACH DATABASE ? AS previous", (str(path),))
-            if self.conn.exec_driver_sql("SELECT count(*) FROM previous.sqlite_master WHERE name = 'releases'").scalar():
+            if self.conn.exec_driver_sql(
+                "SELECT count(*) FROM previous.sqlite_master WHERE name = 'releases'"
+            ).scalar():
                 self.conn.exec_driver_sql("INSERT INTO releases SELECT * FROM previous.releases")
         for index in service_requests.indexes:  # one index build after the load beats a million index updates
             index.drop(self.conn)
@@ -219,8 +232,10 @@ class SqliteBuild:
         raw.deserialize(data, name="chunk")
         last = raw.execute("SELECT max(rowid) FROM chunk.service_requests").fetchone()[0] or 0
         for start in range(0, last, self.batch_rows):
-            raw.execute("INSERT INTO main.service_requests SELECT * FROM chunk.service_requests WHERE rowid > ? AND rowid <= ?",
-                        (start, start + self.batch_rows))
+            raw.execute(
+                "INSERT INTO main.service_requests SELECT * FROM chunk.service_requests WHERE rowid > ? AND rowid <= ?",
+                (start, start + self.batch_rows),
+            )
             faults.checkpoint("load.batch")
 
     def finish(self, release_dir: Path, stored_dir: Path, before_commit=None) -> str:
@@ -284,10 +299,18 @@ class DeltaLoad:
 
     def __init__(self, db_url: str):
         sqlite = db_url.startswith("sqlite")
-        self.engine = create_engine(db_url, connect_args={"check_same_thread": False}) if sqlite else make_engine(db_url)
+        self.engine = (
+            create_engine(db_url, connect_args={"check_same_thread": False}) if sqlite else make_engine(db_url)
+        )
         if sqlite:  # the delta updates the indexes in place: keep their pages in memory; read through a map
-            event.listen(self.engine, "connect", lambda dbapi, _rec: (dbapi.execute(f"PRAGMA cache_size=-{CACHE_KIB}"),
-                                                                      dbapi.execute(f"PRAGMA mmap_size={DELTA_MMAP_BYTES}")))
+            event.listen(
+                self.engine,
+                "connect",
+                lambda dbapi, _rec: (
+                    dbapi.execute(f"PRAGMA cache_size=-{CACHE_KIB}"),
+                    dbapi.execute(f"PRAGMA mmap_size={DELTA_MMAP_BYTES}"),
+                ),
+            )
         metadata.create_all(self.engine)
         self.conn = self.engine.connect()
         self.trans = self.conn.begin()
@@ -333,7 +356,9 @@ class DeltaLoad:
 def _load_sqlite_file(path: Path, release_dir: Path, batch_rows: int, before_commit, stored_dir: Path) -> str:
     build = SqliteBuild(path, batch_rows)
     try:
-        for batch in pq.ParquetFile(release_dir / "data" / "service_requests.parquet").iter_batches(batch_size=batch_rows):
+        for batch in pq.ParquetFile(release_dir / "data" / "service_requests.parquet").iter_batches(
+            batch_size=batch_rows
+        ):
             build.add(pa.Table.from_batches([batch]))
     except BaseException:
         build.discard()
@@ -362,7 +387,7 @@ def _replace_all(conn: Connection, release_dir: Path, batch_rows: int) -> None:
 
 def _replace_delta(conn: Connection, rows: pa.Table, replaced: list[str]) -> None:
     for start in range(0, len(replaced), 500):
-        ids = replaced[start:start + 500]
+        ids = replaced[start : start + 500]
         conn.execute(delete(service_requests).where(service_requests.c.service_request_id.in_(ids)))
     for batch in rows.to_batches(max_chunksize=100_000):
         _insert_requests(conn, batch)
@@ -387,17 +412,29 @@ def _finish(conn: Connection, release_dir: Path, stored_dir: Path, prepared: boo
         _load_lookups(conn, release_dir / "data")
     conn.execute(update(releases).values(is_current=False))
     conn.execute(delete(releases).where(releases.c.version == descriptor["version"]))
-    conn.execute(insert(releases).values(
-        version=descriptor["version"], package_name=descriptor["name"], title=descriptor["title"],
-        created=descriptor["created"], data_through=report.get("data_through"),
-        timezone=descriptor["x_portal"]["timezone"],
-        license_name=descriptor["licenses"][0].get("name"), license_path=descriptor["licenses"][0].get("path"),
-        source_title=descriptor["sources"][0].get("title"), source_path=descriptor["sources"][0].get("path"),
-        is_demo=bool(descriptor["x_portal"].get("demo")), rows_read=report["rows_read"],
-        rows_published=report.get("rows_in_release", report["rows_published"]), rows_quarantined=report["rows_quarantined"],
-        is_current=True, release_dir=str(stored_dir),
-        datapackage_json=json.dumps(descriptor), report_json=json.dumps(report), changelog_json=json.dumps(changelog),
-    ))
+    conn.execute(
+        insert(releases).values(
+            version=descriptor["version"],
+            package_name=descriptor["name"],
+            title=descriptor["title"],
+            created=descriptor["created"],
+            data_through=report.get("data_through"),
+            timezone=descriptor["x_portal"]["timezone"],
+            license_name=descriptor["licenses"][0].get("name"),
+            license_path=descriptor["licenses"][0].get("path"),
+            source_title=descriptor["sources"][0].get("title"),
+            source_path=descriptor["sources"][0].get("path"),
+            is_demo=bool(descriptor["x_portal"].get("demo")),
+            rows_read=report["rows_read"],
+            rows_published=report.get("rows_in_release", report["rows_published"]),
+            rows_quarantined=report["rows_quarantined"],
+            is_current=True,
+            release_dir=str(stored_dir),
+            datapackage_json=json.dumps(descriptor),
+            report_json=json.dumps(report),
+            changelog_json=json.dumps(changelog),
+        )
+    )
     if not prepared:
         write_summaries(conn, descriptor["version"])
     faults.checkpoint("load.before_commit")
@@ -406,11 +443,16 @@ def _finish(conn: Connection, release_dir: Path, stored_dir: Path, prepared: boo
 
 def _load_neighborhoods(conn: Connection, path: Path) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
-    rows = [{
-        "neighborhood_code": f["properties"]["neighborhood_code"], "name": f["properties"]["name"],
-        "centroid_lat": f["properties"]["centroid_lat"], "centroid_long": f["properties"]["centroid_long"],
-        "geometry_geojson": json.dumps(f["geometry"]),
-    } for f in data["features"]]
+    rows = [
+        {
+            "neighborhood_code": f["properties"]["neighborhood_code"],
+            "name": f["properties"]["name"],
+            "centroid_lat": f["properties"]["centroid_lat"],
+            "centroid_long": f["properties"]["centroid_long"],
+            "geometry_geojson": json.dumps(f["geometry"]),
+        }
+        for f in data["features"]
+    ]
     if rows:
         conn.execute(insert(neighborhoods), rows)
 
@@ -419,12 +461,16 @@ def _load_service_types(conn: Connection, path: Path) -> None:
     import csv
 
     with open(path, encoding="utf-8", newline="") as f:
-        rows = [{
-            "service_code": r["service_code"], "service_name": r["service_name"],
-            "agency_responsible": r["agency_responsible"] or None,
-            "target_days": float(r["target_days"]) if r["target_days"] else None,
-            "is_sensitive": r["is_sensitive"] == "true",
-        } for r in csv.DictReader(f)]
+        rows = [
+            {
+                "service_code": r["service_code"],
+                "service_name": r["service_name"],
+                "agency_responsible": r["agency_responsible"] or None,
+                "target_days": float(r["target_days"]) if r["target_days"] else None,
+                "is_sensitive": r["is_sensitive"] == "true",
+            }
+            for r in csv.DictReader(f)
+        ]
     if rows:
         conn.execute(insert(service_types), rows)
 
@@ -436,6 +482,8 @@ def current_version(db_url: str) -> str | None:
         with engine.connect() as conn:
             if not engine.dialect.has_table(conn, "releases"):
                 return None
-            return conn.execute(releases.select().with_only_columns(releases.c.version).where(releases.c.is_current)).scalar()
+            return conn.execute(
+                releases.select().with_only_columns(releases.c.version).where(releases.c.is_current)
+            ).scalar()
     finally:
         engine.dispose()

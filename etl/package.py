@@ -1,4 +1,5 @@
 """What a release says about itself: datapackage.json, service types, changelog."""
+
 from __future__ import annotations
 
 import json
@@ -17,12 +18,48 @@ SERVICE_TYPES_SCHEMA = {
     "primaryKey": ["service_code"],
     "missingValues": [""],
     "fields": [
-        {"name": "service_code", "title": "Request type code", "type": "string", "description": "Joins to service_requests.service_code.", "constraints": {"required": True, "unique": True}},
-        {"name": "service_name", "title": "Request type", "type": "string", "description": "Most common name of the type in this release.", "constraints": {"required": True}},
-        {"name": "agency_responsible", "title": "Agency", "type": "string", "description": "Most common agency for the type.", "constraints": {"required": False}},
-        {"name": "target_days", "title": "Target days", "type": "number", "description": "The city's service target in days to close, where it has one.", "constraints": {"minimum": 0}},
-        {"name": "is_sensitive", "title": "Sensitive type", "type": "boolean", "description": "Locations of this type are coarsened to the neighborhood.", "constraints": {"required": True}},
-        {"name": "requests", "title": "Requests", "type": "integer", "description": "Published requests of this type.", "constraints": {"required": True, "minimum": 0}},
+        {
+            "name": "service_code",
+            "title": "Request type code",
+            "type": "string",
+            "description": "Joins to service_requests.service_code.",
+            "constraints": {"required": True, "unique": True},
+        },
+        {
+            "name": "service_name",
+            "title": "Request type",
+            "type": "string",
+            "description": "Most common name of the type in this release.",
+            "constraints": {"required": True},
+        },
+        {
+            "name": "agency_responsible",
+            "title": "Agency",
+            "type": "string",
+            "description": "Most common agency for the type.",
+            "constraints": {"required": False},
+        },
+        {
+            "name": "target_days",
+            "title": "Target days",
+            "type": "number",
+            "description": "The city's service target in days to close, where it has one.",
+            "constraints": {"minimum": 0},
+        },
+        {
+            "name": "is_sensitive",
+            "title": "Sensitive type",
+            "type": "boolean",
+            "description": "Locations of this type are coarsened to the neighborhood.",
+            "constraints": {"required": True},
+        },
+        {
+            "name": "requests",
+            "title": "Requests",
+            "type": "integer",
+            "description": "Published requests of this type.",
+            "constraints": {"required": True, "minimum": 0},
+        },
     ],
 }
 
@@ -30,10 +67,34 @@ CHANGES_SCHEMA = {
     "primaryKey": ["service_request_id"],
     "missingValues": [""],
     "fields": [
-        {"name": "service_request_id", "title": "Service request ID", "type": "string", "description": "The request that was added, removed or changed.", "constraints": {"required": True, "unique": True}},
-        {"name": "change", "title": "Change", "type": "string", "description": "added, removed or changed against the previous release.", "constraints": {"required": True, "enum": ["added", "removed", "changed"]}},
-        {"name": "status_before", "title": "Status before", "type": "string", "description": "Status in the previous release (empty if added).", "constraints": {"enum": ["open", "closed"]}},
-        {"name": "status_after", "title": "Status after", "type": "string", "description": "Status in this release (empty if removed).", "constraints": {"enum": ["open", "closed"]}},
+        {
+            "name": "service_request_id",
+            "title": "Service request ID",
+            "type": "string",
+            "description": "The request that was added, removed or changed.",
+            "constraints": {"required": True, "unique": True},
+        },
+        {
+            "name": "change",
+            "title": "Change",
+            "type": "string",
+            "description": "added, removed or changed against the previous release.",
+            "constraints": {"required": True, "enum": ["added", "removed", "changed"]},
+        },
+        {
+            "name": "status_before",
+            "title": "Status before",
+            "type": "string",
+            "description": "Status in the previous release (empty if added).",
+            "constraints": {"enum": ["open", "closed"]},
+        },
+        {
+            "name": "status_after",
+            "title": "Status after",
+            "type": "string",
+            "description": "Status in this release (empty if removed).",
+            "constraints": {"enum": ["open", "closed"]},
+        },
     ],
 }
 
@@ -43,19 +104,25 @@ def build_service_types(counts: pd.DataFrame, profile) -> pd.DataFrame:
     if counts.empty:
         return pd.DataFrame(columns=[f["name"] for f in SERVICE_TYPES_SCHEMA["fields"]])
     grouped = counts.groupby(["service_code", "service_name", "agency_responsible"], as_index=False)["n"].sum()
-    grouped = grouped.sort_values(["service_code", "n", "service_name", "agency_responsible"], ascending=[True, False, True, True])
+    grouped = grouped.sort_values(
+        ["service_code", "n", "service_name", "agency_responsible"], ascending=[True, False, True, True]
+    )
     top = grouped.drop_duplicates("service_code").set_index("service_code")
     total = grouped.groupby("service_code")["n"].sum()
     from .privacy import sensitive_types
 
     sensitive = sensitive_types(profile)
-    out = pd.DataFrame({
-        "service_code": top.index,
-        "service_name": top["service_name"].to_numpy(),
-        "agency_responsible": top["agency_responsible"].to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "service_code": top.index,
+            "service_name": top["service_name"].to_numpy(),
+            "agency_responsible": top["agency_responsible"].to_numpy(),
+        }
+    )
     targets = profile.targets
-    out["target_days"] = [targets.get(n.casefold(), targets.get(c)) for c, n in zip(out["service_code"], out["service_name"])]
+    out["target_days"] = [
+        targets.get(n.casefold(), targets.get(c)) for c, n in zip(out["service_code"], out["service_name"])
+    ]
     out["is_sensitive"] = out["service_name"].str.casefold().isin(sensitive)
     out["requests"] = total.loc[out["service_code"]].to_numpy()
     return out
@@ -68,14 +135,18 @@ def write_service_types(types: pd.DataFrame, path: Path) -> None:
     text.to_csv(path, index=False, lineterminator="\n")
 
 
-def compute_changes(index: pa.Table, previous_index: Path | None, only: pd.Series | None = None) -> tuple[pd.DataFrame, dict]:
+def compute_changes(
+    index: pa.Table, previous_index: Path | None, only: pd.Series | None = None
+) -> tuple[pd.DataFrame, dict]:
     """Compare (id, status, row_hash) of this release with the previous one (an Arrow hash join).
 
     ``only``: the ids that can differ (an incremental release's delta; every other row was copied
     from the previous release), so the comparison reads just those.
     """
     if previous_index is None or not previous_index.exists():
-        return pd.DataFrame(columns=["service_request_id", "change", "status_before", "status_after"]), {"first_release": True}
+        return pd.DataFrame(columns=["service_request_id", "change", "status_before", "status_after"]), {
+            "first_release": True
+        }
     prev = pq.read_table(previous_index).cast(index.schema)
     if only is not None:
         wanted = pa.array(pd.unique(only), pa.string())
@@ -92,19 +163,23 @@ def compute_changes(index: pa.Table, previous_index: Path | None, only: pd.Serie
     changed = here & there & differ
     rows = merged.filter(pa.array(added | removed | changed)).to_pandas()
     rows_added, rows_removed = added[added | removed | changed], removed[added | removed | changed]
-    changes = pd.DataFrame({
-        "service_request_id": rows["service_request_id"],
-        "change": np.select([rows_added, rows_removed], ["added", "removed"], "changed"),
-        "status_before": rows["status_before"].fillna(""),
-        "status_after": rows["status"].fillna(""),
-    }).sort_values("service_request_id", kind="stable", ignore_index=True)
+    changes = pd.DataFrame(
+        {
+            "service_request_id": rows["service_request_id"],
+            "change": np.select([rows_added, rows_removed], ["added", "removed"], "changed"),
+            "status_before": rows["status_before"].fillna(""),
+            "status_after": rows["status"].fillna(""),
+        }
+    ).sort_values("service_request_id", kind="stable", ignore_index=True)
     status_moves = changes[(changes["change"] == "changed") & (changes["status_before"] != changes["status_after"])]
     summary = {
         "first_release": False,
         "added": int(added.sum()),
         "removed": int(removed.sum()),
         "changed": int(changed.sum()),
-        "status_changes": {f"{a}->{b}": int(n) for (a, b), n in status_moves.groupby(["status_before", "status_after"]).size().items()},
+        "status_changes": {
+            f"{a}->{b}": int(n) for (a, b), n in status_moves.groupby(["status_before", "status_after"]).size().items()
+        },
     }
     return changes, summary
 
@@ -119,28 +194,72 @@ def build_datapackage(profile, version: str, created: str, release_dir: Path, hi
     data = release_dir / "data"
     schema = load_schema("service_requests")
     resources = [
-        {"name": "service_requests", "title": "311 service requests", "profile": "tabular-data-resource",
-         "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": schema,
-         "description": "One row per published request. Field names follow Open311 GeoReport v2.",
-         **describe_file(data / "service_requests.csv", release_dir)},
-        {"name": "service_requests_parquet", "title": "311 service requests (Parquet)", "type": "file", "format": "parquet",
-         "mediatype": "application/vnd.apache.parquet",
-         "description": "The same rows and columns as service_requests, typed, as Apache Parquet.",
-         **describe_file(data / "service_requests.parquet", release_dir)},
-        {"name": "neighborhoods", "title": "Neighborhood boundaries", "type": "file", "format": "geojson", "mediatype": "application/geo+json",
-         "description": "Boundaries used for the spatial join, WGS 84, with neighborhood_code and name.",
-         **describe_file(data / "neighborhoods.geojson", release_dir)},
-        {"name": "service_types", "title": "Request types", "profile": "tabular-data-resource", "format": "csv",
-         "mediatype": "text/csv", "encoding": "utf-8", "schema": SERVICE_TYPES_SCHEMA,
-         **describe_file(data / "service_types.csv", release_dir)},
-        {"name": "changes", "title": "Changes against the previous release", "profile": "tabular-data-resource",
-         "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": CHANGES_SCHEMA,
-         **describe_file(data / "changes.csv", release_dir)},
-        {"name": "report", "title": "Release report", "type": "file", "format": "json", "mediatype": "application/json",
-         "description": "Rows read, published and quarantined (by reason), checks run, input checksum, timing.",
-         **describe_file(release_dir / "report.json", release_dir)},
-        {"name": "changelog", "title": "Data changelog summary", "type": "file", "format": "json", "mediatype": "application/json",
-         **describe_file(release_dir / "changelog.json", release_dir)},
+        {
+            "name": "service_requests",
+            "title": "311 service requests",
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "schema": schema,
+            "description": "One row per published request. Field names follow Open311 GeoReport v2.",
+            **describe_file(data / "service_requests.csv", release_dir),
+        },
+        {
+            "name": "service_requests_parquet",
+            "title": "311 service requests (Parquet)",
+            "type": "file",
+            "format": "parquet",
+            "mediatype": "application/vnd.apache.parquet",
+            "description": "The same rows and columns as service_requests, typed, as Apache Parquet.",
+            **describe_file(data / "service_requests.parquet", release_dir),
+        },
+        {
+            "name": "neighborhoods",
+            "title": "Neighborhood boundaries",
+            "type": "file",
+            "format": "geojson",
+            "mediatype": "application/geo+json",
+            "description": "Boundaries used for the spatial join, WGS 84, with neighborhood_code and name.",
+            **describe_file(data / "neighborhoods.geojson", release_dir),
+        },
+        {
+            "name": "service_types",
+            "title": "Request types",
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "schema": SERVICE_TYPES_SCHEMA,
+            **describe_file(data / "service_types.csv", release_dir),
+        },
+        {
+            "name": "changes",
+            "title": "Changes against the previous release",
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "schema": CHANGES_SCHEMA,
+            **describe_file(data / "changes.csv", release_dir),
+        },
+        {
+            "name": "report",
+            "title": "Release report",
+            "type": "file",
+            "format": "json",
+            "mediatype": "application/json",
+            "description": "Rows read, published and quarantined (by reason), checks run, input checksum, timing.",
+            **describe_file(release_dir / "report.json", release_dir),
+        },
+        {
+            "name": "changelog",
+            "title": "Data changelog summary",
+            "type": "file",
+            "format": "json",
+            "mediatype": "application/json",
+            **describe_file(release_dir / "changelog.json", release_dir),
+        },
     ]
     descriptor = {
         "profile": "data-package",
@@ -151,11 +270,16 @@ def build_datapackage(profile, version: str, created: str, release_dir: Path, hi
         "created": created,
         "licenses": [pkg["license"]],
         "sources": [pkg["source"]],
-        "contributors": ([{**pkg["publisher"], "role": "publisher"}] if pkg["publisher"] else []) + list(pkg["contributors"]),
+        "contributors": ([{**pkg["publisher"], "role": "publisher"}] if pkg["publisher"] else [])
+        + list(pkg["contributors"]),
         "keywords": ["311", "service requests", "open311"],
         "resources": resources,
-        "x_portal": {"demo": pkg["demo"], "timezone": profile.timezone, "caveats": list(pkg["caveats"]),
-                     "release_history": history},
+        "x_portal": {
+            "demo": pkg["demo"],
+            "timezone": profile.timezone,
+            "caveats": list(pkg["caveats"]),
+            "release_history": history,
+        },
     }
     return descriptor
 
@@ -168,5 +292,7 @@ def release_history(out: Path, name: str) -> list[dict]:
             d = json.loads(dp.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue
-        history.append({"version": d.get("version"), "created": d.get("created"), "path": f"../{dp.parent.name}/datapackage.json"})
+        history.append(
+            {"version": d.get("version"), "created": d.get("created"), "path": f"../{dp.parent.name}/datapackage.json"}
+        )
     return history

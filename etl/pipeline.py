@@ -1,14 +1,15 @@
 """The whole ETL flow on one screen: read -> normalise -> join -> privacy -> validate -> publish -> load.
 
-    publish_release()
-      load profile and boundaries, check the header           (InputError: one line naming the file)
-      take the output folder's lock, clean up killed runs
-      pass 1: find ids that appear twice (latest update wins)
-      pass 2: every chunk through etl.chunks.normalise_chunk, written to staging
-              (incremental: the current release's rows the delta does not replace, then the delta)
-      changelog, service types, neighborhoods, report, datapackage.json with hashes
-      unchanged data -> nothing new; else one database transaction that ends with the atomic switch
+publish_release()
+  load profile and boundaries, check the header           (InputError: one line naming the file)
+  take the output folder's lock, clean up killed runs
+  pass 1: find ids that appear twice (latest update wins)
+  pass 2: every chunk through etl.chunks.normalise_chunk, written to staging
+          (incremental: the current release's rows the delta does not replace, then the delta)
+  changelog, service types, neighborhoods, report, datapackage.json with hashes
+  unchanged data -> nothing new; else one database transaction that ends with the atomic switch
 """
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -26,25 +27,46 @@ import pyarrow as pa
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import __version__, faults
+from . import incremental as delta_release
 from .cells import to_arrow
 from .chunks import Context, RunStats, normalise_chunk, process_all
 from .dedupe import find_superseded
 from .errors import InputError, PublishError
 from .geo import load_boundaries
-from . import incremental as delta_release
 from .load import CHUNK_DATABASES, DEFAULT_DB_URL, DeltaLoad, SqliteBuild, current_version, load_release, sqlite_file
-from .package import (build_datapackage, build_service_types, compute_changes, release_history,
-                      write_index, write_service_types)
+from .package import (
+    build_datapackage,
+    build_service_types,
+    compute_changes,
+    release_history,
+    write_index,
+    write_service_types,
+)
 from .profile import REQUIRED_MAPPINGS, load_profile
-from .publish import (LINES_SUFFIX, Staging, current_release, final_release_dir, move_into_releases, next_version, publish_lock,
-                      remove_orphans, sha256_file, switch_current)
+from .publish import (
+    LINES_SUFFIX,
+    Staging,
+    current_release,
+    final_release_dir,
+    move_into_releases,
+    next_version,
+    publish_lock,
+    remove_orphans,
+    sha256_file,
+    switch_current,
+)
 from .quarantine import Quarantine
 from .sources import locate_malformed, read_chunks, read_header
 
 CHECKS = [
-    "profile mapping and required columns", "record shape and text encoding", "duplicate ids (latest update wins)",
-    "request type, status and dates", "closure against status and request date", "coordinates (missing, zero, outside the city, placeholder)",
-    "spatial join to neighborhoods", "privacy (whitelist, text scrubbing, address and location generalisation, media hosts)",
+    "profile mapping and required columns",
+    "record shape and text encoding",
+    "duplicate ids (latest update wins)",
+    "request type, status and dates",
+    "closure against status and request date",
+    "coordinates (missing, zero, outside the city, placeholder)",
+    "spatial join to neighborhoods",
+    "privacy (whitelist, text scrubbing, address and location generalisation, media hosts)",
     "schema constraints (types, required, enum, pattern, length, range, unique)",
 ]
 
@@ -62,8 +84,17 @@ def _noop(*_args, **_kwargs):
     return None
 
 
-def publish_release(profile_name: str, input_path, boundaries=None, out="datasets", db_url: str = DEFAULT_DB_URL,
-                    as_of: datetime | None = None, private_dir=None, progress=_noop, incremental: bool = False) -> Result:
+def publish_release(
+    profile_name: str,
+    input_path,
+    boundaries=None,
+    out="datasets",
+    db_url: str = DEFAULT_DB_URL,
+    as_of: datetime | None = None,
+    private_dir=None,
+    progress=_noop,
+    incremental: bool = False,
+) -> Result:
     """Publish ``input_path`` as the next release of the profile's package, then load it into ``db_url``.
 
     With ``incremental``, ``input_path`` holds only new or changed requests (see etl/incremental.py).
@@ -71,17 +102,29 @@ def publish_release(profile_name: str, input_path, boundaries=None, out="dataset
     profile = load_profile(profile_name)
     input_path, out = Path(input_path), Path(out)
     private_dir = Path(private_dir) if private_dir else out.resolve().parent / "private"
-    as_of = pd.Timestamp(as_of or datetime.now(timezone.utc))
+    as_of = pd.Timestamp(as_of or datetime.now(UTC))
     as_of = as_of.tz_localize(profile.timezone) if as_of.tzinfo is None else as_of.tz_convert(profile.timezone)
     b = profile.boundaries
-    hoods = load_boundaries(Path(boundaries) if boundaries else profile.resolve(b["file"]),
-                            b["code_property"], b["name_property"], b["names"], b["name_template"])
-    districts = load_boundaries(profile.resolve(b["district_file"]), b["district_property"]) if b["district_file"] else None
+    hoods = load_boundaries(
+        Path(boundaries) if boundaries else profile.resolve(b["file"]),
+        b["code_property"],
+        b["name_property"],
+        b["names"],
+        b["name_template"],
+    )
+    districts = (
+        load_boundaries(profile.resolve(b["district_file"]), b["district_property"]) if b["district_file"] else None
+    )
     header = read_header(input_path, profile.input["format"], profile.input["encoding"], profile.input["delimiter"])
-    missing = [f"{col!r} (for {f})" for f, col in profile.raw_columns().items() if col not in header and f in REQUIRED_MAPPINGS]
+    missing = [
+        f"{col!r} (for {f})" for f, col in profile.raw_columns().items() if col not in header and f in REQUIRED_MAPPINGS
+    ]
     if missing:
-        raise InputError(input_path, f"missing required column(s) {', '.join(missing)}; the header has {len(header)} column(s)"
-                                     f"{' - is the delimiter right?' if len(header) == 1 else ''}")
+        raise InputError(
+            input_path,
+            f"missing required column(s) {', '.join(missing)}; the header has {len(header)} column(s)"
+            f"{' - is the delimiter right?' if len(header) == 1 else ''}",
+        )
     wanted = sorted(set(profile.raw_columns().values()) & set(header))
     ctx = Context(profile, as_of, hoods, districts, wanted, set())
     try:
@@ -92,17 +135,31 @@ def publish_release(profile_name: str, input_path, boundaries=None, out="dataset
         raise PublishError(exc.filename or out, f"{exc.strerror or exc}; the previous release is unchanged") from None
     except SQLAlchemyError as exc:
         orig = getattr(exc, "orig", None) or exc
-        raise PublishError(_safe_url(db_url), f"database error ({type(orig).__name__}: {str(orig).splitlines()[0][:160]}); "
-                                              "the previous release is unchanged") from None
+        raise PublishError(
+            _safe_url(db_url),
+            f"database error ({type(orig).__name__}: {str(orig).splitlines()[0][:160]}); "
+            "the previous release is unchanged",
+        ) from None
 
 
-def _publish(ctx: Context, input_path: Path, header, out: Path, db_url: str, private_dir: Path, progress, incremental: bool) -> Result:
+def _publish(
+    ctx: Context, input_path: Path, header, out: Path, db_url: str, private_dir: Path, progress, incremental: bool
+) -> Result:
     with ExitStack() as stack:
         return _publish_steps(ctx, input_path, header, out, db_url, private_dir, progress, incremental, stack)
 
 
-def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: str, private_dir: Path, progress,
-                   incremental: bool, stack: ExitStack) -> Result:
+def _publish_steps(
+    ctx: Context,
+    input_path: Path,
+    header,
+    out: Path,
+    db_url: str,
+    private_dir: Path,
+    progress,
+    incremental: bool,
+    stack: ExitStack,
+) -> Result:
     profile, timer, build = ctx.profile, _Timer(), None
     current = current_release(out, profile.name)
     new_version = next_version(out, profile.name)  # the version this run publishes, unless the data are unchanged
@@ -119,17 +176,29 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
     pa.default_memory_pool().release_unused()  # the scan's read-ahead blocks: workers are forked from this process next
     timer.lap("duplicates")
     arrow_schema = to_arrow(pd.DataFrame(), profile.timezone).schema
-    staging = Staging(out, profile.timezone, arrow_schema,
-                      dictionary_columns=delta_release.dictionary_columns(arrow_schema) if incremental else ())
+    staging = Staging(
+        out,
+        profile.timezone,
+        arrow_schema,
+        dictionary_columns=delta_release.dictionary_columns(arrow_schema) if incremental else (),
+    )
     quarantine = Quarantine(ctx.wanted)
     # a full run spills its index entries to disk as they come; an incremental run's are the
     # current release's (already in memory) and the delta's
     stats = RunStats(index_spill=None if incremental else staging.dir.with_name(staging.dir.name + ".index.parquet"))
     delta = []
     block_bytes = int(os.environ.get("PORTAL_CHUNK_BYTES", 32 << 20))  # per worker: ~300 MB in flight
-    chunks = read_chunks(input_path, profile.input["format"], profile.input["encoding"], quarantine.bad_row,
-                         delimiter=profile.input["delimiter"], columns=ctx.wanted, block_bytes=block_bytes, threads=False,
-                         malformed=malformed)
+    chunks = read_chunks(
+        input_path,
+        profile.input["format"],
+        profile.input["encoding"],
+        quarantine.bad_row,
+        delimiter=profile.input["delimiter"],
+        columns=ctx.wanted,
+        block_bytes=block_bytes,
+        threads=False,
+        malformed=malformed,
+    )
     if incremental:  # small: kept in memory, written after the current release's rows once we know which win
         for raw in chunks:
             stats.rows_read += len(raw)
@@ -139,7 +208,9 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
         build = stack.enter_context(_building(db_url))
         ctx.sqlite_chunks = build is not None and CHUNK_DATABASES
         size = max(input_path.stat().st_size, 1)
-        for n, (n_raw, typed, text, summary, database) in enumerate(process_all(chunks, ctx, quarantine, _workers(input_path, block_bytes)), 1):
+        for n, (n_raw, typed, text, summary, database) in enumerate(
+            process_all(chunks, ctx, quarantine, _workers(input_path, block_bytes)), 1
+        ):
             stats.rows_read += n_raw
             faults.checkpoint("read.chunk")
             staging.write_requests(typed, text)
@@ -163,12 +234,18 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
         rows_in_release = carry.rows_in_release
     if stats.rows_read == 0 or stats.published == 0:
         staging.discard()
-        raise InputError(input_path, "has a header but no data rows" if stats.rows_read == 0 else
-                         f"no row could be published ({quarantine.summary_line()})")
+        raise InputError(
+            input_path,
+            "has a header but no data rows"
+            if stats.rows_read == 0
+            else f"no row could be published ({quarantine.summary_line()})",
+        )
     typed_job = None
     if carry is not None:  # the Parquet file needs only the plan: it is rewritten while the run goes on
         typed_job = stack.enter_context(ThreadPoolExecutor(1)).submit(delta_release.write_typed, carry, staging)
-    write_service_types(build_service_types(pd.concat(stats.type_counts), profile), staging.dir / "data" / "service_types.csv")
+    write_service_types(
+        build_service_types(pd.concat(stats.type_counts), profile), staging.dir / "data" / "service_types.csv"
+    )
     staging.write_json("data/neighborhoods.geojson", ctx.hoods.to_geojson())
     report = _report(ctx, input_path, header, stats, quarantine, rows_in_release, incremental, current)
     if carry is not None:
@@ -178,8 +255,11 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
     timer.lap("transform+write")
     staging.close_requests()  # hashes and syncs the data files in the background from here on
     index = stats.index()
-    changes, summary = compute_changes(index, _index_path(out, profile.name, current.name) if current else None,
-                                       only=carry.rows["service_request_id"].to_pandas() if carry is not None else None)
+    changes, summary = compute_changes(
+        index,
+        _index_path(out, profile.name, current.name) if current else None,
+        only=carry.rows["service_request_id"].to_pandas() if carry is not None else None,
+    )
     changes.to_csv(staging.dir / "data" / "changes.csv", index=False, lineterminator="\n")
     # the index (what the next incremental run starts from) is written while the run goes on
     index_file = _index_path(out, profile.name, new_version)
@@ -205,8 +285,11 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
     staging.write_json("changelog.json", summary)
     report["timing_seconds"] = dict(timer.laps)
     staging.write_json("report.json", report)
-    created = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    staging.write_json("datapackage.json", build_datapackage(profile, version, created, staging.dir, release_history(out, profile.name)))
+    created = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    staging.write_json(
+        "datapackage.json",
+        build_datapackage(profile, version, created, staging.dir, release_history(out, profile.name)),
+    )
     index_job.result()
     faults.checkpoint("publish.staged")
     quarantine.save(private_dir / profile.name / version)
@@ -229,8 +312,16 @@ def _publish_steps(ctx: Context, input_path: Path, header, out: Path, db_url: st
     return Result(version, release_dir, True, report, timer.laps)
 
 
-def _report(ctx: Context, input_path: Path, header, stats: RunStats, quarantine: Quarantine, rows_in_release: int,
-            incremental: bool, base: Path | None) -> dict:
+def _report(
+    ctx: Context,
+    input_path: Path,
+    header,
+    stats: RunStats,
+    quarantine: Quarantine,
+    rows_in_release: int,
+    incremental: bool,
+    base: Path | None,
+) -> dict:
     columns = ctx.profile.raw_columns()
     mapped = set(columns.values())
     dt = stats.data_through
@@ -243,13 +334,20 @@ def _report(ctx: Context, input_path: Path, header, stats: RunStats, quarantine:
         "mode": "incremental" if incremental else "full",
         "base_version": base.name if incremental and base else None,
         "quarantine_reasons": quarantine.reasons(),
-        "quarantine_examples": {reason: [{**e, "column": columns.get(e["field"], e["field"])} for e in examples]
-                                for reason, examples in quarantine.examples().items()},
+        "quarantine_examples": {
+            reason: [{**e, "column": columns.get(e["field"], e["field"])} for e in examples]
+            for reason, examples in quarantine.examples().items()
+        },
         "quality_flags": dict(sorted(stats.flags["quality_flags"].items())),
         "redactions": dict(sorted(stats.flags["redaction_reason"].items())),
         "checks_run": CHECKS,
-        "input": {"file": input_path.name, "bytes": input_path.stat().st_size, "sha256": sha256_file(input_path),
-                  "columns_read": len(header), "columns_not_published": sorted(set(header) - mapped)},
+        "input": {
+            "file": input_path.name,
+            "bytes": input_path.stat().st_size,
+            "sha256": sha256_file(input_path),
+            "columns_read": len(header),
+            "columns_not_published": sorted(set(header) - mapped),
+        },
         "boundaries": {"file": ctx.hoods.source.name, "features": len(ctx.hoods.codes), "repairs": ctx.hoods.repairs},
         "as_of": ctx.as_of.isoformat(),
         "data_through": None if dt is None or pd.isna(dt) else dt.isoformat(),
@@ -320,7 +418,10 @@ def _same_data(current: Path, staged: Path) -> bool:
     """Do the staged data files hash the same as the current release's (as its datapackage.json records)?"""
     files = ["service_requests.csv", "service_requests.parquet", "neighborhoods.geojson", "service_types.csv"]
     try:
-        recorded = {r["path"]: r["hash"] for r in json.loads((current / "datapackage.json").read_text(encoding="utf-8"))["resources"]}
+        recorded = {
+            r["path"]: r["hash"]
+            for r in json.loads((current / "datapackage.json").read_text(encoding="utf-8"))["resources"]
+        }
     except (OSError, ValueError, KeyError):
         return False
     return all(recorded.get(f"data/{f}") == f"sha256:{sha256_file(staged / 'data' / f)}" for f in files)

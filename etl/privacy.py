@@ -15,6 +15,7 @@ Rules (each one tested in tests/etl/test_privacy.py, documented in docs/data-rul
 - media_url survives only when it is https on an allowed host;
 - address_id is never published (parcel ids identify a household).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -30,10 +31,25 @@ from .validate import load_schema
 
 # Person-related request types: where a request is about a person, its location is about them too.
 DEFAULT_SENSITIVE_TYPES = (
-    "Homeless Person Assistance", "Homeless Encampment", "Encampment", "Panhandling", "Drug Activity",
-    "Non-Emergency Police Matter", "Elder Abuse", "Elder Welfare", "Child Welfare", "Child Abuse",
-    "Domestic Violence", "Domestic Dispute", "Personal Needs", "Welfare Check", "Senior Welfare Check",
-    "Adult Protective Services", "Mental Health", "Pet Wellness Check Request", "Animal-Abuse",
+    "Homeless Person Assistance",
+    "Homeless Encampment",
+    "Encampment",
+    "Panhandling",
+    "Drug Activity",
+    "Non-Emergency Police Matter",
+    "Elder Abuse",
+    "Elder Welfare",
+    "Child Welfare",
+    "Child Abuse",
+    "Domestic Violence",
+    "Domestic Dispute",
+    "Personal Needs",
+    "Welfare Check",
+    "Senior Welfare Check",
+    "Adult Protective Services",
+    "Mental Health",
+    "Pet Wellness Check Request",
+    "Animal-Abuse",
 )
 
 
@@ -47,8 +63,17 @@ def sensitive_types(profile) -> set[str]:
 FREE_TEXT = ("description", "status_notes", "service_notice")
 # Names of things, not text about people: the contact-name rule leaves them alone ('Caller Id Request').
 NAMED_VOCABULARY = ("service_name", "neighborhood")
-ALL_TEXT = ("service_name", "description", "status_notes", "agency_responsible", "service_notice",
-            "address", "status_description", "neighborhood", "council_district")
+ALL_TEXT = (
+    "service_name",
+    "description",
+    "status_notes",
+    "agency_responsible",
+    "service_notice",
+    "address",
+    "status_description",
+    "neighborhood",
+    "council_district",
+)
 
 # A tag starts with a letter, "/", "!" or "?" right after "<" ("a < b > c" is not markup).
 TAG = re.compile(r"<[a-zA-Z/!?][^>]{0,2000}>|<[a-zA-Z/!][^<]*$")
@@ -69,24 +94,36 @@ PHONE = re.compile(
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # House number (Queens style '51-65' too), then the street, which may itself start with a number
 # ('725 56 STREET', '51-65 72 PLACE', '2931 8 AVENUE').
-HOUSE_NUMBER = re.compile(r"^\s*(\d{1,6})(?:-(\d{1,4}))?(?:[A-Za-z]|\s*\d/\d)?\s+(?=\D|\d+(?:st|nd|rd|th)?\s+\D)(.+)$", re.I)
+HOUSE_NUMBER = re.compile(
+    r"^\s*(\d{1,6})(?:-(\d{1,4}))?(?:[A-Za-z]|\s*\d/\d)?\s+(?=\D|\d+(?:st|nd|rd|th)?\s+\D)(.+)$", re.I
+)
 # A number that is not part of a street name ('42 ST', '26 STREET', '181ST'): possibly a house number.
-NOT_A_STREET_NUMBER = re.compile(r"\b\d{2,6}\b(?!\s*(?:st|nd|rd|th|street|avenue|ave|av|place|pl|road|drive|dr|boulevard|blvd|lane|ln"
-                                 r"|terrace|ter|court|ct|way|parkway|pkwy)\b)", re.I)
+NOT_A_STREET_NUMBER = re.compile(
+    r"\b\d{2,6}\b(?!\s*(?:st|nd|rd|th|street|avenue|ave|av|place|pl|road|drive|dr|boulevard|blvd|lane|ln"
+    r"|terrace|ter|court|ct|way|parkway|pkwy)\b)",
+    re.I,
+)
 INTERSECTION = re.compile(r"\s(?:&|and|at|@|/)\s|^\s*(?:intersection|corner) of", re.I)
 SIDES = re.compile(r"(\s(?:&|and|at|@|/)\s)", re.I)
 # The rest of a side after its leading number, when that number names the street ('3 AVENUE',
 # '78 ROAD S', '3 AVENUE BRIDGE BIKE PATH'), not a house ('4821 ELMWOOD AVENUE', '4821 AVENUE J').
-_STREET_TYPE = (r"(?:street|st|avenue|ave|av|place|pl|road|rd|drive|dr|boulevard|blvd|lane|ln|terrace|ter|court|ct"
-                r"|way|parkway|pkwy|crescent|cres|loop|walk|row|circle|cir|square|sq|highway|hwy|expressway|expy|path"
-                r"|trail|plaza|alley|aly)\.?")
-NUMBERED_STREET = re.compile(rf"{_STREET_TYPE}(?:\s+(?:[nsew]|north|south|east|west)\b|\s+[a-z]{{2,}}\b.*)?\s*(?:,\s*\d{{5}})?\s*$", re.I)
+_STREET_TYPE = (
+    r"(?:street|st|avenue|ave|av|place|pl|road|rd|drive|dr|boulevard|blvd|lane|ln|terrace|ter|court|ct"
+    r"|way|parkway|pkwy|crescent|cres|loop|walk|row|circle|cir|square|sq|highway|hwy|expressway|expy|path"
+    r"|trail|plaza|alley|aly)\.?"
+)
+NUMBERED_STREET = re.compile(
+    rf"{_STREET_TYPE}(?:\s+(?:[nsew]|north|south|east|west)\b|\s+[a-z]{{2,}}\b.*)?\s*(?:,\s*\d{{5}})?\s*$", re.I
+)
 # A contact's name right after a role word: 'Caller John Q Smithfield', 'complainant: Mrs. Maria Ybarra'.
 # Names are capitalised words (an all-caps 'CALLER STATES THAT' is left alone); other names are not detected.
 CONTACT_NAME = re.compile(
     r"(\b(?i:caller|complainant|reporter|requester|requestor|reported by|called by|contact person|contact name"
     r"|customer name|resident name)(?i:'s name)?(?:\s+(?i:name))?(?:\s*(?i:is)\s+|\s*[:-]\s*|\s+))"
-    r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?{w}(?:\s+(?:[A-Z]\.?(?=\s)|{w})){{0,3}}".format(w=r"[A-Z](?:[a-z]+|(?=['\u2019]))(?:[A-Z][a-z]+)?(?:['\u2019-][A-Z]?[a-z]+)*"))
+    r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?{w}(?:\s+(?:[A-Z]\.?(?=\s)|{w})){{0,3}}".format(
+        w=r"[A-Z](?:[a-z]+|(?=['\u2019]))(?:[A-Z][a-z]+)?(?:['\u2019-][A-Z]?[a-z]+)*"
+    )
+)
 # Invisible format characters (zero-width spaces, bidi overrides, soft hyphens) can split a phone number
 # so no rule sees it, or make text display differently from what it says: always removed.
 FORMAT_CHARS = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
@@ -95,7 +132,9 @@ FORMAT_CHARS = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\
 SCRUB_CLASSES = ("markup", "email", "url_query", "ssn", "card", "phone")
 
 
-def scrub_text(text: str, max_length: int, classes: tuple[str, ...] | frozenset = SCRUB_CLASSES, names: bool = True) -> str:
+def scrub_text(
+    text: str, max_length: int, classes: tuple[str, ...] | frozenset = SCRUB_CLASSES, names: bool = True
+) -> str:
     """Markup, contact details and long numbers out (the ``classes`` a profile keeps on); then cut to max_length.
 
     Text is first cut to a few times max_length, so that a pathological cell (say 50 MB of one
@@ -172,7 +211,8 @@ def _to_block(parts: pd.DataFrame) -> pd.Series:
 
 
 def _generalise_corner(address: str) -> str:
-    """An intersection stays, except that a side with a house number ('4821 ELMWOOD AVENUE & OAK ST') goes to its block."""
+    """An intersection stays, except that a side with a house number ('4821 ELMWOOD AVENUE & OAK ST')
+    goes to its block."""
     pieces = SIDES.split(address)
     for i in range(0, len(pieces), 2):
         m = HOUSE_NUMBER.match(pieces[i])

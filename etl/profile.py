@@ -4,6 +4,7 @@ Every key a profile may hold is declared in ``KEYS`` with its type, default and 
 loader rejects unknown keys and wrong types with a message naming the file and the key, and
 ``docs/profiles.md`` is checked against ``KEYS`` by a test so the documentation cannot drift.
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -18,10 +19,25 @@ BUNDLED_DIR = Path(__file__).parent / "profiles"
 
 # Schema fields a profile may map from a raw column, plus helper inputs that are not published.
 MAPPABLE_FIELDS = (
-    "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
-    "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
-    "expected_datetime", "closed_datetime", "address", "zipcode", "lat", "long", "media_url",
-    "channel", "council_district",
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "closed_datetime",
+    "address",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+    "channel",
+    "council_district",
 )
 HELPER_COLUMNS = ("area_code", "intersection_1", "intersection_2", "location")
 REQUIRED_MAPPINGS = ("service_request_id", "status", "service_name", "requested_datetime")
@@ -31,7 +47,11 @@ SENSITIVE_LOCATIONS = ("neighborhood_centroid", "neighborhood_random")
 # section -> key -> (type, default, help). A default of ... means required.
 KEYS: dict[str, dict[str, tuple[type | tuple, Any, str]]] = {
     "package": {
-        "name": (str, ..., "Package name: lower-case letters, digits, '-', '_' and '.'. Also the release folder's name."),
+        "name": (
+            str,
+            ...,
+            "Package name: lower-case letters, digits, '-', '_' and '.'. Also the release folder's name.",
+        ),
         "title": (str, ..., "Human title of the data package."),
         "description": (str, "", "What the data is, in a sentence or two."),
         "demo": (bool, False, "True only for generated demo data: every page then says DEMO DATA."),
@@ -46,15 +66,31 @@ KEYS: dict[str, dict[str, tuple[type | tuple, Any, str]]] = {
         "encoding": (str, "utf-8", "Text encoding of the raw file."),
         "delimiter": (str, ",", "CSV field delimiter."),
         "timezone": (str, ..., "IANA zone the naive timestamps are in, e.g. America/New_York."),
-        "datetime_formats": (list, ["ISO8601"], "strptime formats tried in order; 'ISO8601' accepts any ISO 8601 form."),
+        "datetime_formats": (
+            list,
+            ["ISO8601"],
+            "strptime formats tried in order; 'ISO8601' accepts any ISO 8601 form.",
+        ),
     },
     "columns": {
         **{f: (str, "", f"Raw column for the published field {f}.") for f in MAPPABLE_FIELDS},
-        "area_code": (str, "", "Raw column with the city's own neighborhood code; used when a point is missing or outside every boundary."),
-        "intersection_1": (str, "", "Raw column with the first street of an intersection (used when the address is blank)."),
+        "area_code": (
+            str,
+            "",
+            "Raw column with the city's own neighborhood code; used when a point is missing or outside every boundary.",
+        ),
+        "intersection_1": (
+            str,
+            "",
+            "Raw column with the first street of an intersection (used when the address is blank).",
+        ),
         "intersection_2": (str, "", "Raw column with the second street of an intersection."),
         "location": (str, "", "Raw column with a combined location, used only when lat/long are blank."),
-        "location_format": (str, "point_text", "point_text for '(lat, long)' or python_dict for {'latitude': ..., 'longitude': ...}."),
+        "location_format": (
+            str,
+            "point_text",
+            "point_text for '(lat, long)' or python_dict for {'latitude': ..., 'longitude': ...}.",
+        ),
     },
     "statuses": {
         "open": (list, ..., "Raw statuses (case-insensitive) that mean open."),
@@ -65,30 +101,65 @@ KEYS: dict[str, dict[str, tuple[type | tuple, Any, str]]] = {
         "file": (str, ..., "GeoJSON of the neighborhoods, WGS 84; relative to the profile file."),
         "code_property": (str, ..., "Feature property holding the neighborhood code."),
         "name_property": (str, "", "Feature property holding the name; blank to use names or name_template."),
-        "name_template": (str, "{code}", "Name when name_property is blank and the code is not in names, e.g. 'District {code}'."),
+        "name_template": (
+            str,
+            "{code}",
+            "Name when name_property is blank and the code is not in names, e.g. 'District {code}'.",
+        ),
         "names": (dict, {}, "Table code -> name, overriding name_property."),
         "district_file": (str, "", "Optional GeoJSON of council districts for council_district by spatial join."),
         "district_property": (str, "", "Feature property of district_file holding the district code."),
-        "margin_degrees": (float, 0.05, "Points further than this outside the boundaries' bounding box are out of the city."),
+        "margin_degrees": (
+            float,
+            0.05,
+            "Points further than this outside the boundaries' bounding box are out of the city.",
+        ),
     },
     "targets": {},  # free-form: request type -> target days
     "privacy": {
-        "sensitive_types": (list, [], "Request types (case-insensitive) whose location is coarsened, in addition to the defaults."),
-        "default_sensitive_types": (bool, True, "Also treat the built-in person-related types (etl.privacy.DEFAULT_SENSITIVE_TYPES) as sensitive."),
+        "sensitive_types": (
+            list,
+            [],
+            "Request types (case-insensitive) whose location is coarsened, in addition to the defaults.",
+        ),
+        "default_sensitive_types": (
+            bool,
+            True,
+            "Also treat the built-in person-related types (etl.privacy.DEFAULT_SENSITIVE_TYPES) as sensitive.",
+        ),
         "sensitive_location": (str, "neighborhood_random", "neighborhood_random or neighborhood_centroid."),
         "excluded_types": (list, [], "Request types (case-insensitive) never published."),
         "media_hosts": (list, [], "Hosts media_url may point to; other links are dropped."),
         "max_text_length": (int, 2000, "Free text is cut to this many characters."),
-        "scrub": (list, ["markup", "email", "url_query", "ssn", "card", "phone"],
-                  "What free text loses, each replaced by a marker: markup, email, url_query, ssn, card, phone."),
-        "neutralise_formulas": (bool, True, "Text cells a spreadsheet would run as a formula (=, +, -, @, tab, CR) get a leading quote."),
+        "scrub": (
+            list,
+            ["markup", "email", "url_query", "ssn", "card", "phone"],
+            "What free text loses, each replaced by a marker: markup, email, url_query, ssn, card, phone.",
+        ),
+        "neutralise_formulas": (
+            bool,
+            True,
+            "Text cells a spreadsheet would run as a formula (=, +, -, @, tab, CR) get a leading quote.",
+        ),
         "coordinate_decimals": (int, 3, "Decimals kept in lat/long: 3 (about 110 m) or fewer, never more."),
-        "address_precision": (str, "block", "block ('600 block of X STREET'), street (street name only) or none (no address)."),
+        "address_precision": (
+            str,
+            "block",
+            "block ('600 block of X STREET'), street (street name only) or none (no address).",
+        ),
     },
     "quality": {
-        "placeholder_addresses": (list, [], "Addresses that are the city's own office, not a location (case-insensitive)."),
+        "placeholder_addresses": (
+            list,
+            [],
+            "Addresses that are the city's own office, not a location (case-insensitive).",
+        ),
         "min_year": (int, 1990, "Requests dated before this year are quarantined."),
-        "service_name_case": (str, "title", "title (names in all capitals become title case; mixed case is kept), upper or as_is."),
+        "service_name_case": (
+            str,
+            "title",
+            "title (names in all capitals become title case; mixed case is kept), upper or as_is.",
+        ),
     },
 }
 
@@ -105,7 +176,7 @@ class Profile:
     targets: dict
     privacy: dict
     quality: dict
-    status_map: dict = field(default_factory=dict)   # lower-case raw status -> open/closed
+    status_map: dict = field(default_factory=dict)  # lower-case raw status -> open/closed
     channel_map: dict = field(default_factory=dict)  # lower-case raw channel -> channel
 
     @property
@@ -177,7 +248,7 @@ def _check_section(path: Path, section: str, values: Any) -> dict:
         if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
             raise ProfileError(path, f"{section}.{key} must be {typ.__name__}, not {type(value).__name__}")
         out[key] = value
-    for key, (typ, default, _help) in spec.items():
+    for key, (_typ, default, _help) in spec.items():
         if key not in out:
             if default is ...:
                 raise ProfileError(path, f"missing required key {section}.{key}")
@@ -210,7 +281,9 @@ def _check_semantics(p: Profile) -> None:
         raise ProfileError(path, f"privacy.sensitive_location must be one of {', '.join(SENSITIVE_LOCATIONS)}")
     unknown = sorted(set(p.privacy["scrub"]) - {"markup", "email", "url_query", "ssn", "card", "phone"})
     if unknown:
-        raise ProfileError(path, f"privacy.scrub has unknown class {unknown[0]!r}; known: markup, email, url_query, ssn, card, phone")
+        raise ProfileError(
+            path, f"privacy.scrub has unknown class {unknown[0]!r}; known: markup, email, url_query, ssn, card, phone"
+        )
     if not 0 <= p.privacy["coordinate_decimals"] <= 3:
         raise ProfileError(path, "privacy.coordinate_decimals must be 0 to 3 (coarser only)")
     if p.privacy["address_precision"] not in ("block", "street", "none"):

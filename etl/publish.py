@@ -13,6 +13,7 @@ A release directory is complete before it is renamed into ``releases/``, and the
 replaced with one ``rename``: a reader sees the old release or the new one, never a mix. A run
 that fails or is killed leaves only a staging folder behind, which the next run removes.
 """
+
 from __future__ import annotations
 
 import base64
@@ -121,7 +122,9 @@ def publish_lock(out: Path):
     except BlockingIOError:
         holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
         os.close(fd)
-        raise PublishError(out, f"another publish is running on this folder (pid {holder}); try again when it ends") from None
+        raise PublishError(
+            out, f"another publish is running on this folder (pid {holder}); try again when it ends"
+        ) from None
     try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
@@ -150,7 +153,7 @@ class Staging:
         self.dictionary_columns = tuple(dictionary_columns)
         self.csv_path = self.dir / "data" / "service_requests.csv"
         self.parquet_path = self.dir / "data" / "service_requests.parquet"
-        self._csv = None          # pyarrow CSVWriter of the text rows, on self._csv_file
+        self._csv = None  # pyarrow CSVWriter of the text rows, on self._csv_file
         self._csv_file = None
         self._csv_header = False  # the header is in the file (written by the writer or copied)
         # byte length of each line written to the CSV, header first, while they are known (after
@@ -161,14 +164,18 @@ class Staging:
         self._pending_rows = 0
         self._syncing: list[tuple[threading.Thread, threading.Event]] = []  # threads that hash closed
         # data files and write them to disk, each with the event it sets once its files are hashed
-        self._parquet_schema = pa.schema([
-            pa.field(f.name, pa.dictionary(pa.int32(), f.type), f.nullable) if f.name in dictionary_columns else f
-            for f in arrow_schema])
+        self._parquet_schema = pa.schema(
+            [
+                pa.field(f.name, pa.dictionary(pa.int32(), f.type), f.nullable) if f.name in dictionary_columns else f
+                for f in arrow_schema
+            ]
+        )
         # The Arrow schema stored in the file is always arrow_schema's, so that readers get strings
         # back, never dictionaries: written by hand (as the writer would) when the columns differ.
         same = self._parquet_schema == arrow_schema
-        self._parquet = pq.ParquetWriter(self.parquet_path, self._parquet_schema, compression="zstd",
-                                         write_statistics=True, store_schema=same)
+        self._parquet = pq.ParquetWriter(
+            self.parquet_path, self._parquet_schema, compression="zstd", write_statistics=True, store_schema=same
+        )
         if not same:
             self._parquet.add_key_value_metadata({"ARROW:schema": stored_arrow_schema(arrow_schema)})
         self.text_schema = pa.schema([pa.field(n, pa.string()) for n in arrow_schema.names])
@@ -213,7 +220,9 @@ class Staging:
         if typed.num_rows:
             self._parquet.write_table(typed.cast(self._parquet_schema), row_group_size=typed.num_rows)
 
-    def copy_csv_records(self, source: Path, records: int, drop: np.ndarray, line_lengths: np.ndarray | None = None) -> bool:
+    def copy_csv_records(
+        self, source: Path, records: int, drop: np.ndarray, line_lengths: np.ndarray | None = None
+    ) -> bool:
         """Copy a published CSV's header and records, except the 0-based record numbers ``drop``, as bytes.
 
         Only for a file this module wrote, with one record per line (published cells hold no line
@@ -265,8 +274,11 @@ class Staging:
 
     def _csv_writer(self) -> pacsv.CSVWriter:
         if self._csv is None:
-            self._csv = pacsv.CSVWriter(self._open_csv_file(), self.text_schema,
-                                        write_options=CSV_BODY_OPTIONS if self._csv_header else CSV_OPTIONS)
+            self._csv = pacsv.CSVWriter(
+                self._open_csv_file(),
+                self.text_schema,
+                write_options=CSV_BODY_OPTIONS if self._csv_header else CSV_OPTIONS,
+            )
             self._csv_header = True
         return self._csv
 
@@ -278,7 +290,9 @@ class Staging:
         table = pa.concat_tables(self._pending)
         full = (table.num_rows // ROW_GROUP) * ROW_GROUP if not final else table.num_rows
         for start in range(0, full, ROW_GROUP):
-            group = table.slice(start, min(ROW_GROUP, full - start)).combine_chunks()  # page layout must not follow the chunking
+            group = table.slice(
+                start, min(ROW_GROUP, full - start)
+            ).combine_chunks()  # page layout must not follow the chunking
             if group.schema != self._parquet_schema:
                 group = group.cast(self._parquet_schema)
             self._parquet.write_table(group, row_group_size=ROW_GROUP)
@@ -319,8 +333,12 @@ class Staging:
     def _hash_and_sync_later(self, paths: list[Path]) -> None:
         hashed = threading.Event()
         # the CSV's line lengths, if not known, are found in the same read as its hash
-        lines = (self.csv_path, self._keep_scanned_lines) if self.csv_path in paths and self._csv_lines is None else None
-        thread = threading.Thread(target=_hash_and_sync, args=(paths, hashed, lines), name="staging-hash-fsync", daemon=True)
+        lines = (
+            (self.csv_path, self._keep_scanned_lines) if self.csv_path in paths and self._csv_lines is None else None
+        )
+        thread = threading.Thread(
+            target=_hash_and_sync, args=(paths, hashed, lines), name="staging-hash-fsync", daemon=True
+        )
         self._syncing.append((thread, hashed))
         thread.start()
 
@@ -381,7 +399,9 @@ def _line_ends(f, block: int = 1 << 20) -> np.ndarray:
     return np.concatenate(ends) if ends else np.empty(0, np.int64)
 
 
-def _known_line_ends(fd: int, size: int, lines: int, lengths: np.ndarray | None, drop_lines: np.ndarray) -> np.ndarray | None:
+def _known_line_ends(
+    fd: int, size: int, lines: int, lengths: np.ndarray | None, drop_lines: np.ndarray
+) -> np.ndarray | None:
     """The line ends ``lengths`` give, if they fit the open file ``fd`` of ``size`` bytes and
     ``lines`` lines: as many lengths, adding up to its size, and a line break where they say the
     last line and each line around a dropped one end. Else None."""
@@ -410,11 +430,17 @@ def guard_disk(path: Path, min_free: int = 1 << 20) -> None:
     st = os.statvfs(path)
     free = st.f_bavail * st.f_frsize
     if free < min_free:
-        raise PublishError(path, f"no space left on the device ({free:,} bytes free); the previous release is unchanged")
+        raise PublishError(
+            path, f"no space left on the device ({free:,} bytes free); the previous release is unchanged"
+        )
 
 
 def describe_file(path: Path, base: Path) -> dict:
-    return {"path": path.relative_to(base).as_posix(), "bytes": path.stat().st_size, "hash": f"sha256:{sha256_file(path)}"}
+    return {
+        "path": path.relative_to(base).as_posix(),
+        "bytes": path.stat().st_size,
+        "hash": f"sha256:{sha256_file(path)}",
+    }
 
 
 def current_release(out: Path, name: str) -> Path | None:
@@ -426,7 +452,11 @@ def current_release(out: Path, name: str) -> Path | None:
 
 def next_version(out: Path, name: str) -> str:
     base = out / "releases" / name
-    minors = [int(p.name.split(".")[1]) for p in base.glob("1.*.0") if p.name.split(".")[1].isdigit()] if base.is_dir() else []
+    minors = (
+        [int(p.name.split(".")[1]) for p in base.glob("1.*.0") if p.name.split(".")[1].isdigit()]
+        if base.is_dir()
+        else []
+    )
     return f"1.{max(minors) + 1 if minors else 0}.0"
 
 
@@ -449,8 +479,11 @@ def move_into_releases(staging: Staging, name: str, version: str) -> Path:
         fsync_path(final.parent)
         shutil.rmtree(out / ".staging", ignore_errors=True)
     except OSError as exc:
-        raise PublishError(out, f"cannot write the release ({errno.errorcode.get(exc.errno, '')}: {exc.strerror}); "
-                                "the previous release is unchanged") from None
+        raise PublishError(
+            out,
+            f"cannot write the release ({errno.errorcode.get(exc.errno, '')}: {exc.strerror}); "
+            "the previous release is unchanged",
+        ) from None
     faults.checkpoint("publish.in_releases")
     return final
 
@@ -468,8 +501,11 @@ def switch_current(out: Path, name: str, final: Path) -> None:
         fsync_path(out)
     except OSError as exc:
         tmp_link.unlink(missing_ok=True)
-        raise PublishError(out, f"cannot switch to the new release ({errno.errorcode.get(exc.errno, '')}: {exc.strerror}); "
-                                "the previous release is unchanged") from None
+        raise PublishError(
+            out,
+            f"cannot switch to the new release ({errno.errorcode.get(exc.errno, '')}: {exc.strerror}); "
+            "the previous release is unchanged",
+        ) from None
     faults.checkpoint("publish.after_switch")
 
 

@@ -3,6 +3,7 @@
 The public report names reasons, counts and example row numbers with the field, never values:
 a quarantined row may hold exactly the personal data the release must not show.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -18,9 +19,9 @@ class Quarantine:
         self.header = header
         self.counts: Counter = Counter()
         self.samples: dict[str, list[dict]] = defaultdict(list)
-        self.records: list[dict] = []   # row, reason, field, detail (private)
+        self.records: list[dict] = []  # row, reason, field, detail (private)
         self.raw_rows: list[pd.DataFrame] = []
-        self.unread = 0                  # records the reader could not turn into a row at all
+        self.unread = 0  # records the reader could not turn into a row at all
 
     @property
     def count(self) -> int:
@@ -55,12 +56,12 @@ class Quarantine:
         if seen:
             self.raw_rows.append(raw[raw["_row"].isin(seen)])
 
-    def merge(self, other: "Quarantine") -> None:
+    def merge(self, other: Quarantine) -> None:
         """Take over what a worker's quarantine recorded (rows of one chunk)."""
         for reason, n in other.counts.items():
             self.counts[reason] += n
             room = EXAMPLES_PER_REASON - len(self.samples[reason])
-            self.samples[reason].extend(other.samples[reason][:max(room, 0)])
+            self.samples[reason].extend(other.samples[reason][: max(room, 0)])
         self.records.extend(other.records[: max(0, 1_000_000 - len(self.records))])
         self.raw_rows.extend(other.raw_rows)
         self.unread += other.unread
@@ -77,6 +78,8 @@ class Quarantine:
     def save(self, folder: Path) -> None:
         """Write the private quarantine: reasons per row and the raw rows (never inside the published package)."""
         folder.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame(self.records, columns=["row", "reason", "field", "detail"]).to_csv(folder / "quarantine_reasons.csv", index=False)
+        pd.DataFrame(self.records, columns=["row", "reason", "field", "detail"]).to_csv(
+            folder / "quarantine_reasons.csv", index=False
+        )
         raw = pd.concat(self.raw_rows) if self.raw_rows else pd.DataFrame(columns=["_row", *self.header])
         raw.to_csv(folder / "quarantine_rows.csv", index=False)

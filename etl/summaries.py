@@ -1,4 +1,5 @@
 """Store the release's precomputed figures (``portal.summaries``) inside the load's transaction."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -6,6 +6,7 @@ reads files or the clock; "as of" (the run's reference time) is passed in.
 Every data fault has one documented rule (docs/data-rules.md): the row is *fixed*, the field is
 *nulled* with a flag in ``quality_flags``, or the row is *quarantined* with a reason.
 """
+
 from __future__ import annotations
 
 import ast
@@ -21,10 +22,28 @@ import pyarrow.compute as pc
 from .profile import Profile
 
 OUT_DATETIMES = ("requested_datetime", "updated_datetime", "expected_datetime", "closed_datetime")
-MOJIBAKE = re.compile("[\u00c2-\u00c3\u00e2][\u0080-\u00bf\u201a-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc\u20ac\u2122]")
-OPTIONAL_TEXT = ("agency_responsible", "description", "status_notes", "service_notice", "address", "zipcode",
-                 "media_url", "channel")
-TEXT_FIELDS = ("service_name", "description", "status_notes", "agency_responsible", "service_notice", "address", "status_description")
+MOJIBAKE = re.compile(
+    "[\u00c2-\u00c3\u00e2][\u0080-\u00bf\u201a-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc\u20ac\u2122]"
+)
+OPTIONAL_TEXT = (
+    "agency_responsible",
+    "description",
+    "status_notes",
+    "service_notice",
+    "address",
+    "zipcode",
+    "media_url",
+    "channel",
+)
+TEXT_FIELDS = (
+    "service_name",
+    "description",
+    "status_notes",
+    "agency_responsible",
+    "service_notice",
+    "address",
+    "status_description",
+)
 
 
 @dataclass
@@ -89,7 +108,9 @@ def _collapse_spaces(series: pd.Series) -> pd.Series:
 
 
 def fix_mojibake(series: pd.Series) -> pd.Series:
-    """Repair UTF-8 that was decoded as Latin-1/cp1252 (e.g. 'â\\x80\\x99' -> "'"). Only suspicious cells are touched."""
+    """Repair UTF-8 that was decoded as Latin-1/cp1252 (e.g. 'â\\x80\\x99' -> "'").
+
+    Only suspicious cells are touched."""
     return on_unique(series, _fix_mojibake_values)
 
 
@@ -111,14 +132,20 @@ def normalise_text(frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
 
 def title_case(series: pd.Series) -> pd.Series:
     """'HEAT/HOT WATER' -> 'Heat/Hot Water'. Unlike str.title, "OWNER'S" -> "Owner's" and '2ND AVE' -> '2nd Ave'."""
-    return series.str.lower().str.replace(r"(^|[^\w'’])([^\W\d_])", lambda m: m.group(1) + m.group(2).upper(), regex=True)
+    return series.str.lower().str.replace(
+        r"(^|[^\w'’])([^\W\d_])", lambda m: m.group(1) + m.group(2).upper(), regex=True
+    )
 
 
 def _slugify_values(series: pd.Series) -> pd.Series:
     return (
         series.str.lower()
-        .str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
-        .str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-").astype("str")
+        .str.normalize("NFKD")
+        .str.encode("ascii", "ignore")
+        .str.decode("ascii")
+        .str.replace(r"[^a-z0-9]+", "-", regex=True)
+        .str.strip("-")
+        .astype("str")
     )
 
 
@@ -131,7 +158,12 @@ def assign_codes(chunk: Chunk, profile: Profile) -> None:
     f = chunk.frame
     chunk.reject(f["service_request_id"] == "", "missing_id", "service_request_id", "the id is blank")
     f = chunk.frame
-    chunk.reject(f["service_request_id"].str.len() > 64, "invalid_id", "service_request_id", "the id is longer than 64 characters")
+    chunk.reject(
+        f["service_request_id"].str.len() > 64,
+        "invalid_id",
+        "service_request_id",
+        "the id is longer than 64 characters",
+    )
     f = chunk.frame
     chunk.reject(f["service_name"] == "", "missing_service_name", "service_name", "the request type is blank")
     f = chunk.frame
@@ -147,7 +179,9 @@ def map_status(chunk: Chunk, profile: Profile) -> None:
     unknown = mapped.isna()
     if unknown.any():
         for row, raw in zip(f.loc[unknown, "_row"], f.loc[unknown, "status"]):
-            chunk.rejects.append((int(row), "unknown_status", "status", f"status {raw[:40]!r} is not in the profile's [statuses]"))
+            chunk.rejects.append(
+                (int(row), "unknown_status", "status", f"status {raw[:40]!r} is not in the profile's [statuses]")
+            )
         chunk.frame = f = f[~unknown].copy()
         mapped = mapped[~unknown]
     f["status"] = mapped.astype("str")
@@ -195,7 +229,7 @@ def _strict_layout(fmt: str) -> tuple[str, dict[str, int], int] | None:
     pattern, where, at, i = [], {}, 0, 0
     while i < len(fmt):
         if fmt[i] == "%":
-            directive = fmt[i + 1:i + 2]
+            directive = fmt[i + 1 : i + 2]
             if directive not in _STRICT or directive in where:
                 return None
             where[directive] = at
@@ -293,7 +327,12 @@ def normalise_datetimes(chunk: Chunk, profile: Profile, as_of: pd.Timestamp) -> 
         bad = (raw != "") & parsed.isna()
         if col == "requested_datetime":
             f[col] = parsed
-            chunk.reject(bad | (raw == ""), "invalid_requested_datetime", col, "the request date is blank or not in input.datetime_formats")
+            chunk.reject(
+                bad | (raw == ""),
+                "invalid_requested_datetime",
+                col,
+                "the request date is blank or not in input.datetime_formats",
+            )
             f = chunk.frame
             too_old = f[col].dt.year < profile.quality["min_year"]
             chunk.reject(too_old, "requested_before_min_year", col, f"requested before {profile.quality['min_year']}")
@@ -341,7 +380,9 @@ def _parse_location(values: pd.Series, fmt: str) -> tuple[pd.Series, pd.Series]:
     return lat, lon
 
 
-def normalise_coordinates(frame: pd.DataFrame, profile: Profile, bbox: tuple[float, float, float, float]) -> pd.DataFrame:
+def normalise_coordinates(
+    frame: pd.DataFrame, profile: Profile, bbox: tuple[float, float, float, float]
+) -> pd.DataFrame:
     """Parse lat/long; null them, with a flag, when missing, zero, outside the city or a placeholder address."""
     frame = frame.copy()
     raw_lat = frame["lat"] if "lat" in frame else pd.Series("", index=frame.index)
@@ -363,7 +404,11 @@ def normalise_coordinates(frame: pd.DataFrame, profile: Profile, bbox: tuple[flo
     outside = ~missing & ~zero & (~lat.between(south - m, north + m) | ~lon.between(west - m, east + m))
     add_flag(frame, outside, "coordinates_outside_city")
     placeholders = {a.casefold() for a in profile.quality["placeholder_addresses"]}
-    placeholder = frame["address"].str.casefold().isin(placeholders) if "address" in frame and placeholders else pd.Series(False, index=frame.index)
+    placeholder = (
+        frame["address"].str.casefold().isin(placeholders)
+        if "address" in frame and placeholders
+        else pd.Series(False, index=frame.index)
+    )
     add_flag(frame, placeholder & ~missing, "placeholder_location")
     drop = missing | zero | outside | placeholder
     frame["lat"] = lat.mask(drop)

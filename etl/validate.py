@@ -26,6 +26,7 @@ A common cell of each type is checked by a vectorised fast path that accepts onl
 exact rule accepts; every other present cell goes through the exact rule (the same Python call
 frictionless makes), so the result is exact and a published file costs no per-cell Python.
 """
+
 from __future__ import annotations
 
 import csv
@@ -33,7 +34,7 @@ import json
 import operator
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from itertools import islice
 from pathlib import Path
 
@@ -45,15 +46,25 @@ SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
 # Fast paths (full matches: no "$ before a trailing newline"); each accepts only what the exact rule accepts.
 NUMBER_FAST = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 INTEGER_FAST = r"[+-]?[0-9]{1,15}"
-DATETIME_FAST = (r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-                 r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?")
-BOUNDS = {"minimum": operator.lt, "maximum": operator.gt, "exclusiveMinimum": operator.le, "exclusiveMaximum": operator.ge}  # failure tests
-CHECKED = {"string": {"required", "unique", "enum", "pattern", "minLength", "maxLength"},
-           "number": {"required", "unique", "enum", *BOUNDS}, "integer": {"required", "unique", "enum", *BOUNDS},
-           "datetime": {"required"}}
+DATETIME_FAST = (
+    r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
+)
+BOUNDS = {
+    "minimum": operator.lt,
+    "maximum": operator.gt,
+    "exclusiveMinimum": operator.le,
+    "exclusiveMaximum": operator.ge,
+}  # failure tests
+CHECKED = {
+    "string": {"required", "unique", "enum", "pattern", "minLength", "maxLength"},
+    "number": {"required", "unique", "enum", *BOUNDS},
+    "integer": {"required", "unique", "enum", *BOUNDS},
+    "datetime": {"required"},
+}
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(name: str = "service_requests") -> dict:
     return json.loads((SCHEMAS_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
 
@@ -64,9 +75,9 @@ def field_names(schema: dict) -> list[str]:
 
 @dataclass(frozen=True)
 class CellError:
-    row: int          # frictionless rowNumber in validate_csv (header = 1); first_row-based in validate_frame
-    field: str        # the field; for primary-key the key's fields joined by ","; "" for extra-cell, blank-row
-    error: str        # frictionless error type: type-error, constraint-error, unique-error, primary-key,
+    row: int  # frictionless rowNumber in validate_csv (header = 1); first_row-based in validate_frame
+    field: str  # the field; for primary-key the key's fields joined by ","; "" for extra-cell, blank-row
+    error: str  # frictionless error type: type-error, constraint-error, unique-error, primary-key,
     #                   missing-cell, extra-cell, blank-row
     constraint: str = ""  # for constraint-error: required, enum, pattern, minLength, maxLength, minimum, ...
 
@@ -115,7 +126,9 @@ def _cast(col: pd.Series, present: pd.Series, ftype: str) -> tuple[pd.Series, pd
     return ok, values, exact
 
 
-def _bound_failures(col: pd.Series, values: pd.Series, exact: dict, check: pd.Series, name: str, limit, integer: bool) -> pd.Series:
+def _bound_failures(
+    col: pd.Series, values: pd.Series, exact: dict, check: pd.Series, name: str, limit, integer: bool
+) -> pd.Series:
     """Cells outside the bound: float comparison, and the exact value where the float equals the bound."""
     bound = Decimal(str(limit))
     compare = BOUNDS[name]
@@ -136,7 +149,13 @@ def _constraint_failures(col, values, exact, cons: dict, check: pd.Series, ftype
             yield "enum", check & ~col.isin([str(v) for v in cons["enum"]])
         else:
             allowed = {_exact_number(str(v), ftype == "integer") for v in cons["enum"]}
-            yield "enum", check & col.map(lambda c: _exact_number(c, ftype == "integer") not in allowed if isinstance(c, str) else False)
+            yield (
+                "enum",
+                check
+                & col.map(
+                    lambda c: _exact_number(c, ftype == "integer") not in allowed if isinstance(c, str) else False
+                ),
+            )
     if "pattern" in cons:
         # frictionless: re.match("^" + pattern + "$"), Python's re (object dtype: never pyarrow's RE2)
         yield "pattern", check & ~col.astype(object).str.match("^" + cons["pattern"] + "$").fillna(False).astype(bool)
@@ -178,7 +197,10 @@ def validate_frame(cells: pd.DataFrame, schema: dict, first_row: int = 1, seen: 
         emit = [(live & absent[name], "missing-cell", ""), (live & present & ~type_ok, "type-error", "")]
         if cons.get("required"):
             emit.append((live & missing[name], "constraint-error", "required"))
-        emit += [(live & bad, "constraint-error", c) for c, bad in _constraint_failures(col, values, exact, cons, ok[name], ftype)]
+        emit += [
+            (live & bad, "constraint-error", c)
+            for c, bad in _constraint_failures(col, values, exact, cons, ok[name], ftype)
+        ]
         for mask, error, constraint in emit:
             found += [(int(r), pos, CellError(int(r), name, error, constraint)) for r in rows[mask.to_numpy()]]
     found += _key_errors(cells, schema, rows, ok, seen)
@@ -212,7 +234,11 @@ def _key_errors(cells: pd.DataFrame, schema: dict, rows: np.ndarray, ok: dict, s
         if any(f.get("type", "string") != "string" for f in fields if f["name"] in pk):
             raise ValueError("etl.validate checks primary keys made of string fields only")
         known = np.logical_or.reduce([ok[n].to_numpy() for n in pk])
-        keys = cells[pk[0]] if len(pk) == 1 else pd.Series(list(zip(*[cells[n].where(ok[n], None) for n in pk])), index=cells.index)
+        keys = (
+            cells[pk[0]]
+            if len(pk) == 1
+            else pd.Series(list(zip(*[cells[n].where(ok[n], None) for n in pk])), index=cells.index)
+        )
         dup = _repeats(keys, pd.Series(known, index=cells.index), seen, "\x00primaryKey")
         label = ",".join(pk)
         out += [(int(r), len(fields), CellError(int(r), label, "primary-key")) for r in rows[dup | ~known]]
@@ -231,8 +257,10 @@ def validate_csv(path: Path, schema: dict, chunk_rows: int = 200_000) -> list[Ce
         reader = csv.reader(fh)
         header = next(reader, None)
         if header != names:
-            raise ValueError(f"{path}: the header is not the schema's fields in order "
-                             f"(missing {sorted(set(names) - set(header or []))}, extra {sorted(set(header or []) - set(names))})")
+            raise ValueError(
+                f"{path}: the header is not the schema's fields in order "
+                f"(missing {sorted(set(names) - set(header or []))}, extra {sorted(set(header or []) - set(names))})"
+            )
         first = 2
         while block := list(islice(reader, chunk_rows)):
             errors += _validate_block(block, names, schema, first, seen)
@@ -248,7 +276,11 @@ def _validate_block(block: list[list[str]], names: list[str], schema: dict, firs
             if len(r) > n and any(c not in schema.get("missingValues", [""]) for c in r[:n]):
                 extra += [CellError(first + i, "", "extra-cell")] * (len(r) - n)
         block = [r[:n] + [None] * (n - len(r)) for r in block]
-    frame = pd.DataFrame(dict(zip(names, map(list, zip(*block)))), index=range(len(block))) if block else pd.DataFrame(columns=names)
+    frame = (
+        pd.DataFrame(dict(zip(names, map(list, zip(*block)))), index=range(len(block)))
+        if block
+        else pd.DataFrame(columns=names)
+    )
     found = validate_frame(frame, schema, first, seen)
     if extra:
         found = sorted(found + extra, key=lambda e: e.row)

@@ -1,4 +1,5 @@
 """Home: what the portal is, the headline numbers of the latest period, and a request tracker."""
+
 from pathlib import Path
 
 import streamlit as st
@@ -23,9 +24,11 @@ head = cache.headline(ctx.url, ctx.version)
 start = format_local(head.period.start, rel.timezone)
 end = format_local(head.period.end, rel.timezone)
 st.subheader(f"The latest {PERIOD_DAYS} days of requests", help=DEFINITIONS["period"])
-st.caption(f"Requests received {md(start)} to {md(end)}, the {PERIOD_DAYS} days ending at the last "
-           f"request in this release. Days to close are over these requests; the backlog and "
-           f"overdue are counted when the data ends ({md(format_local(rel.as_of, rel.timezone))}).")
+st.caption(
+    f"Requests received {md(start)} to {md(end)}, the {PERIOD_DAYS} days ending at the last "
+    f"request in this release. Days to close are over these requests; the backlog and "
+    f"overdue are counted when the data ends ({md(format_local(rel.as_of, rel.timezone))})."
+)
 first, second = st.columns(2)
 first.metric("New requests", f"{head.new_requests:,}", help=DEFINITIONS["new"])
 second.metric("Open backlog", f"{head.open_backlog:,}", help=DEFINITIONS["backlog"])
@@ -43,9 +46,8 @@ with st.form("track", border=False):
 
 st.subheader("Explore")
 st.page_link(here.with_name("map.py"), label="Map of requests by neighborhood", icon=":material/map:")
-st.page_link(here.with_name("neighborhood.py"), label="Neighborhood report (PDF, images, CSV)",
-             icon=":material/description:")
-st.page_link(here.with_name("performance.py"), label="How quickly agencies close requests",
-             icon=":material/speed:")
-st.page_link(here.with_name("data.py"), label="Download the data and read the dictionary",
-             icon=":material/download:")
+st.page_link(
+    here.with_name("neighborhood.py"), label="Neighborhood report (PDF, images, CSV)", icon=":material/description:"
+)
+st.page_link(here.with_name("performance.py"), label="How quickly agencies close requests", icon=":material/speed:")
+st.page_link(here.with_name("data.py"), label="Download the data and read the dictionary", icon=":material/download:")

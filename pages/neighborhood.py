@@ -1,4 +1,5 @@
 """Neighborhood report: a brief for one neighborhood and period, with PDF, PNG and CSV downloads."""
+
 from functools import partial
 
 import streamlit as st
@@ -21,10 +22,10 @@ code, msgs = parse_choice(params, "nbhd", names, next(iter(names)))
 period, period_msgs = parse_choice(params, "period", PERIODS, "30")
 ui.show_messages(msgs + period_msgs)
 left, right = st.columns(2)
-code = left.selectbox("Neighborhood", list(names), index=list(names).index(code),
-                      format_func=names.get, key="nb_code")
-period = right.selectbox("Period", list(PERIODS), index=list(PERIODS).index(period),
-                         format_func=PERIODS.get, key="nb_period")
+code = left.selectbox("Neighborhood", list(names), index=list(names).index(code), format_func=names.get, key="nb_code")
+period = right.selectbox(
+    "Period", list(PERIODS), index=list(PERIODS).index(period), format_func=PERIODS.get, key="nb_period"
+)
 ui.set_query_params({"nbhd": code, "period": period})
 days = None if period == "all" else int(period)
 brief = cache.brief(ctx.url, ctx.version, code, days, PERIODS[period])
@@ -43,14 +44,25 @@ ui.metric_days(e, "Median days to close, citywide", brief.median_city)
 ui.metric_share(st, "Closed within target, here", brief.within_local)
 
 st.markdown("**Top request types in the period**")
-st.dataframe({"Request type": [t for t, _ in brief.top_types],
-              "Requests": [n for _, n in brief.top_types]}, hide_index=True, width="stretch")
+st.dataframe(
+    {"Request type": [t for t, _ in brief.top_types], "Requests": [n for _, n in brief.top_types]},
+    hide_index=True,
+    width="stretch",
+)
 st.markdown(f"**{reports.trend_label(brief)}**")
-st.bar_chart({"starting": [str(d) for d, _ in brief.weekly], "requests": [n for _, n in brief.weekly]},
-             x="starting", y="requests", height=220)
+st.bar_chart(
+    {"starting": [str(d) for d, _ in brief.weekly], "requests": [n for _, n in brief.weekly]},
+    x="starting",
+    y="requests",
+    height=220,
+)
 st.markdown("**Oldest open requests**")
-st.dataframe(brief.oldest_open, hide_index=True, width="stretch",
-             column_config={"age_days": st.column_config.NumberColumn("age (days)", format="%.1f")})
+st.dataframe(
+    brief.oldest_open,
+    hide_index=True,
+    width="stretch",
+    column_config={"age_days": st.column_config.NumberColumn("age (days)", format="%.1f")},
+)
 here = [n["geometry"] for n in nbhds if n["neighborhood_code"] == code]
 view, drawn = cache.framed_neighborhoods(ctx.url, ctx.version, here, 360, 260)
 layers = [maps.boundaries(maps.nearby(drawn, here), code)]
@@ -60,15 +72,39 @@ for caveat in brief.caveats:
 
 st.subheader("Downloads")
 stem = f"{code}-{period}-{rel.version}".replace("/", "_")
-pdf = partial(reports.brief_pdf, brief, title=rel.title, version=rel.version,
-              license_name=rel.license_name, source=rel.source_title, is_demo=rel.is_demo)
-st.download_button("Printable brief (PDF)", pdf, file_name=f"{stem}.pdf", mime="application/pdf",
-                   icon=":material/picture_as_pdf:", on_click="ignore")
+pdf = partial(
+    reports.brief_pdf,
+    brief,
+    title=rel.title,
+    version=rel.version,
+    license_name=rel.license_name,
+    source=rel.source_title,
+    is_demo=rel.is_demo,
+)
+st.download_button(
+    "Printable brief (PDF)",
+    pdf,
+    file_name=f"{stem}.pdf",
+    mime="application/pdf",
+    icon=":material/picture_as_pdf:",
+    on_click="ignore",
+)
 for size, (w, h) in reports.PNG_SIZES.items():
     png = partial(reports.brief_png, brief, version=rel.version, is_demo=rel.is_demo, size=size)
-    st.download_button(f"Newsletter image, {size} {w}×{h} (PNG)", png, file_name=f"{stem}-{size}.png",
-                       mime="image/png", icon=":material/image:", on_click="ignore")
+    st.download_button(
+        f"Newsletter image, {size} {w}×{h} (PNG)",
+        png,
+        file_name=f"{stem}-{size}.png",
+        mime="image/png",
+        icon=":material/image:",
+        on_click="ignore",
+    )
 rows = cache.brief_rows(ctx.url, ctx.version, code, days)
-st.download_button(f"The {len(rows):,} rows behind this report (CSV)",
-                   partial(export.rows_csv, rows, rel.timezone), file_name=f"{stem}.csv",
-                   mime="text/csv", icon=":material/table:", on_click="ignore")
+st.download_button(
+    f"The {len(rows):,} rows behind this report (CSV)",
+    partial(export.rows_csv, rows, rel.timezone),
+    file_name=f"{stem}.csv",
+    mime="text/csv",
+    icon=":material/table:",
+    on_click="ignore",
+)

@@ -1,4 +1,5 @@
 """Track one request: status in the city's words, timeline, typical time, location, notes."""
+
 import streamlit as st
 
 from portal import cache, maps, track, ui
@@ -37,9 +38,10 @@ def show_request(ctx, view, row) -> None:
         nbhds = cache.neighborhoods(ctx.url, ctx.version, with_geometry=True)
         zoom_to = [n["geometry"] for n in nbhds if n["neighborhood_code"] == code] or [list(view.point)]
         frame, drawn = cache.framed_neighborhoods(ctx.url, ctx.version, zoom_to, 360, 260)
-        layers = [maps.boundaries([n for n in drawn if n["neighborhood_code"] == code] or drawn, code),
-                  maps.points([{**row, "overdue": view.overdue}], ctx.release.timezone,
-                              radius_m=60, min_px=8)]
+        layers = [
+            maps.boundaries([n for n in drawn if n["neighborhood_code"] == code] or drawn, code),
+            maps.points([{**row, "overdue": view.overdue}], ctx.release.timezone, radius_m=60, min_px=8),
+        ]
         ui.pydeck_map(maps.deck(layers, frame), height=280, key="track_map")
 
 
@@ -60,9 +62,11 @@ if problem:
 elif request_id is None:
     st.info("Enter the id of a service request (as the city gave it to you) to see where it stands.")
 elif row is None:
-    st.warning(f"No request with the id **{md(request_id)}** in release {md(rel.version)}. "
-               "Check the id, or it may be newer than this release, or withheld for privacy "
-               "(some request types are not published).")
+    st.warning(
+        f"No request with the id **{md(request_id)}** in release {md(rel.version)}. "
+        "Check the id, or it may be newer than this release, or withheld for privacy "
+        "(some request types are not published)."
+    )
 else:
     view = track.describe(row, rel.as_of, rel.timezone)
     show_request(ctx, view, row)

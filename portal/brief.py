@@ -6,6 +6,7 @@ overdue and oldest open requests are at data_through. The rows behind a brief ar
 neighborhood's requests received in the period or open at data_through; ``brief_rows`` returns
 exactly them.
 """
+
 from __future__ import annotations
 
 import math
@@ -16,7 +17,13 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.engine import Connection
 
 from portal.metrics import (
-    DEFINITIONS, NO_DATA, Measure, Period, days_to_close, latest_period, share_within_target,
+    DEFINITIONS,
+    NO_DATA,
+    Measure,
+    Period,
+    days_to_close,
+    latest_period,
+    share_within_target,
 )
 from portal.queries import SR, overdue_clause, requested_span, service_targets
 from portal.tables import neighborhoods, service_requests
@@ -68,8 +75,11 @@ def trend_counts(conn: Connection, period: Period, where=()) -> tuple[int, list[
     n = max(math.ceil(days_between(start, end) / days), 1)
     edges = [end - timedelta(days=days * (i + 1)) for i in range(n)]
     bucket = case(*[(SR.requested_datetime > edge, i) for i, edge in enumerate(edges)])
-    inner = select(bucket.label("b")).where(
-        SR.requested_datetime > edges[-1], SR.requested_datetime <= end, *where).subquery()
+    inner = (
+        select(bucket.label("b"))
+        .where(SR.requested_datetime > edges[-1], SR.requested_datetime <= end, *where)
+        .subquery()
+    )
     counts = {int(b): int(c) for b, c in conn.execute(select(inner.c.b, func.count()).group_by(inner.c.b))}
     return days, [(edges[i], counts.get(i, 0)) for i in reversed(range(n))]
 
@@ -81,27 +91,51 @@ def _name(conn: Connection, code: str) -> str | None:
 
 def _top_types(conn: Connection, where) -> list[tuple[str, int]]:
     n = func.count().label("n")
-    query = select(SR.service_name, n).where(*where).group_by(SR.service_name).order_by(
-        n.desc(), SR.service_name).limit(TOP_TYPES)
+    query = (
+        select(SR.service_name, n)
+        .where(*where)
+        .group_by(SR.service_name)
+        .order_by(n.desc(), SR.service_name)
+        .limit(TOP_TYPES)
+    )
     return [(name, int(count)) for name, count in conn.execute(query)]
 
 
 def _oldest_open(conn: Connection, as_of: datetime, tz: str, here, overdue) -> list[dict]:
-    query = select(SR.service_request_id, SR.service_name, SR.status_description,
-                   SR.requested_datetime, case((overdue, True), else_=False).label("overdue")
-                   ).where(here, SR.status == "open").order_by(
-        SR.requested_datetime, SR.service_request_id).limit(OLDEST_OPEN)
-    return [{
-        "id": r["service_request_id"], "type": r["service_name"],
-        "status": r["status_description"] or "open",
-        "requested": format_local(r["requested_datetime"], tz, with_time=False),
-        "age_days": round(days_between(r["requested_datetime"], as_of), 1),
-        "overdue": bool(r["overdue"]),
-    } for r in conn.execute(query).mappings()]
+    query = (
+        select(
+            SR.service_request_id,
+            SR.service_name,
+            SR.status_description,
+            SR.requested_datetime,
+            case((overdue, True), else_=False).label("overdue"),
+        )
+        .where(here, SR.status == "open")
+        .order_by(SR.requested_datetime, SR.service_request_id)
+        .limit(OLDEST_OPEN)
+    )
+    return [
+        {
+            "id": r["service_request_id"],
+            "type": r["service_name"],
+            "status": r["status_description"] or "open",
+            "requested": format_local(r["requested_datetime"], tz, with_time=False),
+            "age_days": round(days_between(r["requested_datetime"], as_of), 1),
+            "overdue": bool(r["overdue"]),
+        }
+        for r in conn.execute(query).mappings()
+    ]
 
 
-def build_brief(conn: Connection, as_of: datetime, tz: str, code: str, days: int | None,
-                period_label: str, median_city: Measure | None = None) -> Brief | None:
+def build_brief(
+    conn: Connection,
+    as_of: datetime,
+    tz: str,
+    code: str,
+    days: int | None,
+    period_label: str,
+    median_city: Measure | None = None,
+) -> Brief | None:
     """Everything the brief shows for neighborhood ``code``; None for an unknown code.
     ``median_city``: the citywide median of the period when the caller has it precomputed."""
     name = _name(conn, code)
@@ -113,27 +147,41 @@ def build_brief(conn: Connection, as_of: datetime, tz: str, code: str, days: int
     count = lambda *w: int(conn.execute(select(func.count()).select_from(service_requests).where(*w)).scalar())  # noqa: E731
     bucket_days, trend = trend_counts(conn, period, [here])
     return Brief(
-        code=code, name=name, period_label=period_label, period=period, timezone=tz,
+        code=code,
+        name=name,
+        period_label=period_label,
+        period=period,
+        timezone=tz,
         new_requests=count(here, period.contains(SR.requested_datetime)),
-        open_backlog=count(here, SR.status == "open"), overdue=count(here, overdue),
+        open_backlog=count(here, SR.status == "open"),
+        overdue=count(here, overdue),
         top_types=_top_types(conn, [here, period.contains(SR.requested_datetime)]),
         oldest_open=_oldest_open(conn, as_of, tz, here, overdue),
         median_local=days_to_close(conn, period, [here]).get((), NO_DATA),
         median_city=median_city or days_to_close(conn, period).get((), NO_DATA),
         within_local=share_within_target(conn, period, [here]).get((), NO_DATA),
-        weekly=[(local_date(start, tz), n) for start, n in trend], bucket_days=bucket_days,
-        caveats=[DEFINITIONS["closed"], DEFINITIONS["median"], DEFINITIONS["backlog"],
-                 "n is the number of requests a median or share is computed from: those "
-                 "received in the period and marked closed. The period's requests still open "
-                 "are counted beside it and left out. n < 20 is a small sample."],
+        weekly=[(local_date(start, tz), n) for start, n in trend],
+        bucket_days=bucket_days,
+        caveats=[
+            DEFINITIONS["closed"],
+            DEFINITIONS["median"],
+            DEFINITIONS["backlog"],
+            "n is the number of requests a median or share is computed from: those "
+            "received in the period and marked closed. The period's requests still open "
+            "are counted beside it and left out. n < 20 is a small sample.",
+        ],
     )
 
 
 def brief_rows(conn: Connection, period: Period, code: str) -> list[dict]:
     """The rows behind the brief (all published columns), oldest request first: the
     neighborhood's requests received in ``period`` or open at data_through."""
-    query = select(service_requests).where(
-        SR.neighborhood_code == code,
-        or_(period.contains(SR.requested_datetime), SR.status == "open"),
-    ).order_by(SR.requested_datetime, SR.service_request_id)
+    query = (
+        select(service_requests)
+        .where(
+            SR.neighborhood_code == code,
+            or_(period.contains(SR.requested_datetime), SR.status == "open"),
+        )
+        .order_by(SR.requested_datetime, SR.service_request_id)
+    )
     return [dict(r) for r in conn.execute(query).mappings()]

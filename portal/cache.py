@@ -5,6 +5,7 @@ release *version* as its first arguments, so publishing a new release can never 
 numbers: the current version is read (one tiny query) on every run, and everything else is
 looked up under it. Frames and lists are ``st.cache_data`` (copied per caller), never resources.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from portal import brief as brief_mod
-from portal import export as export_mod
 from portal import db, maps, metrics, package, queries, summaries
+from portal import export as export_mod
 from portal.filters import Filters
 
 ENTRIES = 64
@@ -85,8 +86,9 @@ def service_types(url: str, version: str) -> list[dict]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def neighborhoods(url: str, version: str, with_geometry: bool = False,
-                  tolerance: float = maps.DISPLAY_TOLERANCE) -> list[dict]:
+def neighborhoods(
+    url: str, version: str, with_geometry: bool = False, tolerance: float = maps.DISPLAY_TOLERANCE
+) -> list[dict]:
     """Neighborhoods by name; ``geometry`` is for drawing (simplified to ``tolerance`` degrees:
     ``maps.display_geometry``; a map passes ``maps.display_tolerance(view)``)."""
     with connect(url) as conn:
@@ -148,10 +150,8 @@ def request(url: str, version: str, request_id: str) -> dict | None:
         if row is None:
             return None
         overdue = queries.overdue_clause(rel.as_of, _targets(conn))
-        row["overdue"] = queries.count_where(
-            conn, [queries.SR.service_request_id == request_id, overdue]) == 1
-        row["typical"], row["typical_scope"] = metrics.typical_days(
-            conn, row["service_code"], row["neighborhood_code"])
+        row["overdue"] = queries.count_where(conn, [queries.SR.service_request_id == request_id, overdue]) == 1
+        row["typical"], row["typical_scope"] = metrics.typical_days(conn, row["service_code"], row["neighborhood_code"])
         return row
 
 

@@ -3,11 +3,12 @@
 The URL comes from ``PORTAL_DB_URL`` (default ``sqlite:///datasets/portal.db``, relative to the
 repository root). Nothing here touches the database at import time.
 """
+
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, select
@@ -58,7 +59,7 @@ def parse_utc_naive(text: str) -> datetime:
     """Parse an ISO 8601 datetime; aware values are converted to naive UTC."""
     value = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 
@@ -128,14 +129,24 @@ def load_release(engine: Engine, version: str) -> Release | None:
             return None
         through = data_through(conn, row["data_through"])
     return Release(
-        version=row["version"], package_name=row["package_name"], title=row["title"],
-        created=row["created"], data_through=through, timezone=row["timezone"],
-        license_name=row["license_name"], license_path=row["license_path"],
-        source_title=row["source_title"], source_path=row["source_path"],
-        is_demo=bool(row["is_demo"]), rows_read=row["rows_read"],
-        rows_published=row["rows_published"], rows_quarantined=row["rows_quarantined"],
-        release_dir=row["release_dir"], datapackage=_json(row["datapackage_json"]),
-        report=_json(row["report_json"]), changelog=_json(row["changelog_json"]),
+        version=row["version"],
+        package_name=row["package_name"],
+        title=row["title"],
+        created=row["created"],
+        data_through=through,
+        timezone=row["timezone"],
+        license_name=row["license_name"],
+        license_path=row["license_path"],
+        source_title=row["source_title"],
+        source_path=row["source_path"],
+        is_demo=bool(row["is_demo"]),
+        rows_read=row["rows_read"],
+        rows_published=row["rows_published"],
+        rows_quarantined=row["rows_quarantined"],
+        release_dir=row["release_dir"],
+        datapackage=_json(row["datapackage_json"]),
+        report=_json(row["report_json"]),
+        changelog=_json(row["changelog_json"]),
     )
 
 

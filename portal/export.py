@@ -1,4 +1,5 @@
 """Exports of published rows as CSV or GeoJSON, formatted like the release's own files."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,7 @@ FORMATS = {"csv": ("text/csv", "csv"), "geojson": ("application/geo+json", "geoj
 
 
 def _present(value) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value)) and not (
-        value is pd.NaT)
+    return value is not None and not (isinstance(value, float) and math.isnan(value)) and value is not pd.NaT
 
 
 def public_record(row: dict, tz_name: str) -> dict:

@@ -4,6 +4,7 @@ A view is a shareable permalink: ``/map?type=pothole&type=graffiti&status=open&f
 &to=2024-03-31&nbhd=N1&measure=backlog``. Parsing never fails: each unknown or malformed value
 is dropped and explained in a message, and the rest of the view is kept.
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
@@ -50,7 +51,8 @@ class Filters:
     def to_dict(self) -> dict:
         """A JSON-able dict (dates as ISO strings)."""
         return {
-            "service_codes": list(self.service_codes), "status": self.status,
+            "service_codes": list(self.service_codes),
+            "status": self.status,
             "start": self.start.isoformat() if self.start else None,
             "end": self.end.isoformat() if self.end else None,
             "neighborhood": self.neighborhood,
@@ -99,8 +101,7 @@ def _parse_day(text: str | None, label: str, vocab: Vocabulary, messages: list[s
         return None
     if (vocab.first_day and day < vocab.first_day) or (vocab.last_day and day > vocab.last_day):
         messages.append(
-            f"Ignored the {label} date {day.isoformat()}: the release covers "
-            f"{vocab.first_day} to {vocab.last_day}."
+            f"Ignored the {label} date {day.isoformat()}: the release covers {vocab.first_day} to {vocab.last_day}."
         )
         return None
     return day
@@ -136,8 +137,9 @@ def parse_filters(params: Params, vocab: Vocabulary) -> Parsed:
     return Parsed(Filters(codes, status, start, end, nbhd), messages)
 
 
-def parse_choice(params: Params, key: str, choices: Mapping[str, str] | Collection[str],
-                 default: str) -> tuple[str, list[str]]:
+def parse_choice(
+    params: Params, key: str, choices: Mapping[str, str] | Collection[str], default: str
+) -> tuple[str, list[str]]:
     """One value from a fixed set (e.g. ``measure``), or the default with a message."""
     value = _one(params, key)
     if value is None:

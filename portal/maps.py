@@ -9,6 +9,7 @@
 * Tooltips use deck.gl's ``text`` mode (set with ``innerText``), so nothing from the data is ever
   parsed as HTML; values are also cut to a sane length.
 """
+
 from __future__ import annotations
 
 import math
@@ -36,7 +37,7 @@ DISPLAY_DECIMALS = 5  # about 1 m
 
 def rgba(hex_color: str, alpha: int = 255) -> list[int]:
     h = hex_color.lstrip("#")
-    return [int(h[i: i + 2], 16) for i in (0, 2, 4)] + [alpha]
+    return [int(h[i : i + 2], 16) for i in (0, 2, 4)] + [alpha]
 
 
 def class_edges(values: Iterable[float | None], k: int = 5) -> list[float]:
@@ -71,8 +72,9 @@ def legend(edges: list[float], decimals: int = 0) -> list[tuple[str, str]]:
         items = [(CIVIDIS_5[0], _fmt(edges[0], decimals))]
     else:
         colors = CIVIDIS_5 if len(edges) == 6 else CIVIDIS_5[: max(len(edges) - 1, 0)]
-        items = [(colors[i], f"{_fmt(edges[i], decimals)} – {_fmt(edges[i + 1], decimals)}")
-                 for i in range(len(edges) - 1)]
+        items = [
+            (colors[i], f"{_fmt(edges[i], decimals)} – {_fmt(edges[i + 1], decimals)}") for i in range(len(edges) - 1)
+        ]
     return items + [(NO_DATA, "no data")]
 
 
@@ -102,7 +104,7 @@ def display_tolerance(view: pdk.ViewState) -> float:
     draws sooner from the 5,000 vertices of its view's step (4e-4) than from 11,000 (BENCHMARKS.md,
     target 4). Detail under half a pixel cannot be seen; zoomed in, the lines may stray by a few
     pixels, while the requests' points are always placed exactly."""
-    lon_per_px = 360 / (512 * 2 ** view.zoom)  # deck.gl's web-mercator world: 512 px at zoom 0
+    lon_per_px = 360 / (512 * 2**view.zoom)  # deck.gl's web-mercator world: 512 px at zoom 0
     half_px = lon_per_px * math.cos(math.radians(view.latitude)) / 2  # in degrees of latitude
     return max((t for t in TOLERANCE_STEPS if t <= half_px), default=TOLERANCE_STEPS[0])
 
@@ -133,8 +135,9 @@ def nearby(neighborhoods: list[dict], focus: list, margin: float = 1.0) -> list[
     return kept
 
 
-def choropleth(neighborhoods: list[dict], values: dict[str, tuple[float | None, int]],
-               measure_label: str, decimals: int = 0) -> tuple[pdk.Layer, list[tuple[str, str]]]:
+def choropleth(
+    neighborhoods: list[dict], values: dict[str, tuple[float | None, int]], measure_label: str, decimals: int = 0
+) -> tuple[pdk.Layer, list[tuple[str, str]]]:
     """A GeoJsonLayer shading each neighborhood by ``values[code] = (value, n)``, and its legend."""
     edges = class_edges(v for v, _ in values.values())
     features = []
@@ -142,16 +145,24 @@ def choropleth(neighborhoods: list[dict], values: dict[str, tuple[float | None, 
         value, n = values.get(nb["neighborhood_code"], (None, 0))
         idx = class_index(value, edges)
         shown = "no data" if value is None else _fmt(value, decimals)
-        features.append({
-            "type": "Feature", "geometry": nb["geometry"],
-            "properties": {
-                "fill": rgba(CIVIDIS_5[idx] if idx is not None else NO_DATA, FILL_ALPHA),
-                "tip": f"{plain(nb['name'], 80)}\n{measure_label}: {shown} (n = {n})",
-            },
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": nb["geometry"],
+                "properties": {
+                    "fill": rgba(CIVIDIS_5[idx] if idx is not None else NO_DATA, FILL_ALPHA),
+                    "tip": f"{plain(nb['name'], 80)}\n{measure_label}: {shown} (n = {n})",
+                },
+            }
+        )
     layer = pdk.Layer(
-        "GeoJsonLayer", id="neighborhoods", data={"type": "FeatureCollection", "features": features},
-        get_fill_color="properties.fill", stroked=False, filled=True, pickable=True,
+        "GeoJsonLayer",
+        id="neighborhoods",
+        data={"type": "FeatureCollection", "features": features},
+        get_fill_color="properties.fill",
+        stroked=False,
+        filled=True,
+        pickable=True,
     )
     return layer, legend(edges, decimals)
 
@@ -165,29 +176,60 @@ def outlines(neighborhoods: list[dict]) -> pdk.Layer:
     headless Chromium the map page was drawn 0.8 s sooner (BENCHMARKS.md, target 4).
     """
     features = [{"type": "Feature", "geometry": nb["geometry"], "properties": {}} for nb in neighborhoods]
-    return pdk.Layer("GeoJsonLayer", id="outlines", data={"type": "FeatureCollection", "features": features},
-                     extruded=True, wireframe=True, filled=False, stroked=False, get_elevation=0,
-                     get_line_color=OUTLINE, material=False, pickable=False)
+    return pdk.Layer(
+        "GeoJsonLayer",
+        id="outlines",
+        data={"type": "FeatureCollection", "features": features},
+        extruded=True,
+        wireframe=True,
+        filled=False,
+        stroked=False,
+        get_elevation=0,
+        get_line_color=OUTLINE,
+        material=False,
+        pickable=False,
+    )
 
 
 def boundaries(neighborhoods: list[dict], highlight: str | None = None) -> pdk.Layer:
     """Outlines only (for small maps); ``highlight`` gets a light fill."""
-    features = [{
-        "type": "Feature", "geometry": nb["geometry"],
-        "properties": {"fill": rgba("#0072B2", 40) if nb["neighborhood_code"] == highlight
-                       else [0, 0, 0, 0], "tip": plain(nb["name"], 80)},
-    } for nb in neighborhoods]
-    return pdk.Layer("GeoJsonLayer", id="boundaries",
-                     data={"type": "FeatureCollection", "features": features},
-                     get_fill_color="properties.fill", get_line_color=[60, 60, 60, 255],
-                     line_width_min_pixels=1, stroked=True, filled=True, pickable=False)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": nb["geometry"],
+            "properties": {
+                "fill": rgba("#0072B2", 40) if nb["neighborhood_code"] == highlight else [0, 0, 0, 0],
+                "tip": plain(nb["name"], 80),
+            },
+        }
+        for nb in neighborhoods
+    ]
+    return pdk.Layer(
+        "GeoJsonLayer",
+        id="boundaries",
+        data={"type": "FeatureCollection", "features": features},
+        get_fill_color="properties.fill",
+        get_line_color=[60, 60, 60, 255],
+        line_width_min_pixels=1,
+        stroked=True,
+        filled=True,
+        pickable=False,
+    )
 
 
 def heatmap(cells: list[dict]) -> pdk.Layer:
     """A HeatmapLayer over grid cells counted in SQL (``lat``, ``long``, ``n``)."""
-    return pdk.Layer("HeatmapLayer", id="heat", data=cells, get_position=["long", "lat"],
-                     get_weight="n", radius_pixels=30, opacity=0.55, aggregation="SUM",
-                     color_range=[rgba(c)[:3] for c in MAGMA_5])
+    return pdk.Layer(
+        "HeatmapLayer",
+        id="heat",
+        data=cells,
+        get_position=["long", "lat"],
+        get_weight="n",
+        radius_pixels=30,
+        opacity=0.55,
+        aggregation="SUM",
+        color_range=[rgba(c)[:3] for c in MAGMA_5],
+    )
 
 
 def point_state(point: dict) -> str:
@@ -201,18 +243,29 @@ def points(rows: list[dict], tz_name: str, radius_m: int = 40, min_px: int = 4) 
     data = []
     for r in rows:
         state = point_state(r)
-        tip = "\n".join([
-            f"{plain(r['service_request_id'], 64)} · {plain(r['service_name'], 80)}",
-            f"{state.capitalize()} ({plain(r.get('status_description'), 60) or r['status']})",
-            f"Requested {format_local(r.get('requested_datetime'), tz_name)}",
-            plain(r.get("address") or r.get("neighborhood") or "", 80),
-        ]).strip()
-        data.append({"lat": r["lat"], "long": r["long"], "fill": rgba(POINT_COLORS[state], 230),
-                     "tip": tip})
-    return pdk.Layer("ScatterplotLayer", id="requests", data=data, get_position=["long", "lat"],
-                     get_fill_color="fill", get_line_color=[255, 255, 255, 255], stroked=True,
-                     line_width_min_pixels=1, get_radius=radius_m, radius_min_pixels=min_px,
-                     radius_max_pixels=max(12, min_px), pickable=True)
+        tip = "\n".join(
+            [
+                f"{plain(r['service_request_id'], 64)} · {plain(r['service_name'], 80)}",
+                f"{state.capitalize()} ({plain(r.get('status_description'), 60) or r['status']})",
+                f"Requested {format_local(r.get('requested_datetime'), tz_name)}",
+                plain(r.get("address") or r.get("neighborhood") or "", 80),
+            ]
+        ).strip()
+        data.append({"lat": r["lat"], "long": r["long"], "fill": rgba(POINT_COLORS[state], 230), "tip": tip})
+    return pdk.Layer(
+        "ScatterplotLayer",
+        id="requests",
+        data=data,
+        get_position=["long", "lat"],
+        get_fill_color="fill",
+        get_line_color=[255, 255, 255, 255],
+        stroked=True,
+        line_width_min_pixels=1,
+        get_radius=radius_m,
+        radius_min_pixels=min_px,
+        radius_max_pixels=max(12, min_px),
+        pickable=True,
+    )
 
 
 def _coords(geometry) -> Iterable[tuple[float, float]]:
@@ -236,13 +289,13 @@ def view_for(geometries: Iterable, width_px: int = 480, height_px: int = 420) ->
     lat_span = max(y1 - y0, 1e-4) / max(math.cos(math.radians(lat_mid)), 0.1)
     # deck.gl's web-mercator world is 512 px wide at zoom 0
     zoom = min(math.log2(360 * width_px / 512 / lon_span), math.log2(360 * height_px / 512 / lat_span))
-    return pdk.ViewState(latitude=lat_mid, longitude=(x1 + x0) / 2,
-                         zoom=round(max(1.0, min(zoom, 16.0)), 2))
+    return pdk.ViewState(latitude=lat_mid, longitude=(x1 + x0) / 2, zoom=round(max(1.0, min(zoom, 16.0)), 2))
 
 
 def deck(layers: list[pdk.Layer], view: pdk.ViewState, basemap: bool = False) -> pdk.Deck:
     """The map: no basemap unless asked for (then CARTO light, which needs the internet)."""
     if basemap:
-        return pdk.Deck(layers=layers, initial_view_state=view, tooltip=TOOLTIP,
-                        map_provider="carto", map_style="light")
+        return pdk.Deck(
+            layers=layers, initial_view_state=view, tooltip=TOOLTIP, map_provider="carto", map_style="light"
+        )
     return pdk.Deck(layers=layers, initial_view_state=view, tooltip=TOOLTIP, map_provider=None)

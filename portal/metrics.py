@@ -30,6 +30,7 @@ Definitions (shown on the pages too, see ``DEFINITIONS``):
 * **Backlog age**: median age at data_through of the open requests, in days.
 * Every median and share comes with its sample size n; n < 20 is flagged as a small sample.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,26 +50,23 @@ P90 = 90
 
 DEFINITIONS = {
     "period": f"The latest {PERIOD_DAYS} days of requests: the {PERIOD_DAYS} days ending at the "
-              "last request received in this release (its data may run on later, with updates "
-              "and closures).",
+    "last request received in this release (its data may run on later, with updates "
+    "and closures).",
     "new": "Requests received in the period.",
     "backlog": "All requests still open at the data's end, whenever they were received.",
     "median": "Median days from request to being marked closed, over the requests received in "
-              "the period that are marked closed (average of the two middle values when n is "
-              "even). Requests still open at the data's end are not counted, so while many are "
-              "open the median understates the time to close: n says how many were left out.",
+    "the period that are marked closed (average of the two middle values when n is "
+    "even). Requests still open at the data's end are not counted, so while many are "
+    "open the median understates the time to close: n says how many were left out.",
     "target": "Share of the requests received in the period and marked closed that closed "
-              "within their type's target days (types without a target are left out).",
-    "p90": "90th percentile by nearest rank: the value at rank ceil(0.9 × n), over the same "
-           "requests as the median.",
+    "within their type's target days (types without a target are left out).",
+    "p90": "90th percentile by nearest rank: the value at rank ceil(0.9 × n), over the same requests as the median.",
     "overdue": "Open and past the city's expected date, or older than the type's target days.",
     "backlog_age": "Median age of the open requests at the data's end, in days.",
-    "closed": "'Closed' only means the agency marked the request closed, not that the problem "
-              "was fixed.",
+    "closed": "'Closed' only means the agency marked the request closed, not that the problem was fixed.",
 }
 
-WITH_TYPES = service_requests.outerjoin(
-    service_types, service_types.c.service_code == SR.service_code)
+WITH_TYPES = service_requests.outerjoin(service_types, service_types.c.service_code == SR.service_code)
 TARGET = service_types.c.target_days
 
 
@@ -106,7 +104,7 @@ class Period:
     end: datetime  # inclusive, naive UTC
 
     @classmethod
-    def ending(cls, end: datetime, days: int | None = PERIOD_DAYS) -> "Period":
+    def ending(cls, end: datetime, days: int | None = PERIOD_DAYS) -> Period:
         """The ``days`` days ending at ``end``; ``None`` means everything up to ``end``."""
         return cls(end - timedelta(days=days) if days else datetime(1900, 1, 1), end)
 
@@ -141,19 +139,32 @@ def _cohort(period: Period, where, *more) -> list:
 
 def median_days(conn: Connection, period: Period, where=(), groups=None) -> dict:
     """``{key: (median days_to_close, n)}`` over requests received in ``period`` and marked closed."""
-    return median_by(conn, SR.days_to_close, from_=WITH_TYPES, groups=groups,
-                     where=_cohort(period, where, SR.status == "closed"))
+    return median_by(
+        conn, SR.days_to_close, from_=WITH_TYPES, groups=groups, where=_cohort(period, where, SR.status == "closed")
+    )
 
 
 def p90_days(conn: Connection, period: Period, where=(), groups=None) -> dict:
-    return nearest_rank_by(conn, SR.days_to_close, P90, from_=WITH_TYPES, groups=groups,
-                           where=_cohort(period, where, SR.status == "closed"))
+    return nearest_rank_by(
+        conn,
+        SR.days_to_close,
+        P90,
+        from_=WITH_TYPES,
+        groups=groups,
+        where=_cohort(period, where, SR.status == "closed"),
+    )
 
 
 def median_and_p90_days(conn: Connection, period: Period, where=(), groups=None) -> tuple[dict, dict]:
     """``(median_days(...), p90_days(...))`` from one query."""
-    return median_and_rank_by(conn, SR.days_to_close, P90, from_=WITH_TYPES, groups=groups,
-                              where=_cohort(period, where, SR.status == "closed"))
+    return median_and_rank_by(
+        conn,
+        SR.days_to_close,
+        P90,
+        from_=WITH_TYPES,
+        groups=groups,
+        where=_cohort(period, where, SR.status == "closed"),
+    )
 
 
 def within_target(conn: Connection, period: Period, where=(), groups=None) -> dict:
@@ -161,9 +172,12 @@ def within_target(conn: Connection, period: Period, where=(), groups=None) -> di
     whose type has a target."""
     groups = groups or {}
     hit = case((SR.days_to_close <= TARGET, 1), else_=0)
-    inner = select(*[e.label(k) for k, e in groups.items()], hit.label("hit")).select_from(
-        WITH_TYPES).where(*_cohort(period, where, SR.status == "closed", TARGET.is_not(None),
-                                   SR.days_to_close.is_not(None))).subquery("closed")
+    inner = (
+        select(*[e.label(k) for k, e in groups.items()], hit.label("hit"))
+        .select_from(WITH_TYPES)
+        .where(*_cohort(period, where, SR.status == "closed", TARGET.is_not(None), SR.days_to_close.is_not(None)))
+        .subquery("closed")
+    )
     keys = [inner.c[k] for k in groups]
     query = select(*keys, func.count(), func.sum(inner.c.hit))
     if keys:  # grouped in an outer query: PostgreSQL and bound parameters in GROUP BY
@@ -179,7 +193,10 @@ def within_target(conn: Connection, period: Period, where=(), groups=None) -> di
 def left_out(conn: Connection, period: Period, where=(), groups=None, targeted: bool = False) -> dict:
     """``{key: (still open, closed without days_to_close)}`` among the requests received in
     ``period`` (only types with a target when ``targeted``): what a median or share leaves out."""
-    return {key: (still, undated) for key, (_, still, undated) in cohort_counts(conn, period, where, groups, targeted).items()}
+    return {
+        key: (still, undated)
+        for key, (_, still, undated) in cohort_counts(conn, period, where, groups, targeted).items()
+    }
 
 
 def cohort_counts(conn: Connection, period: Period, where=(), groups=None, targeted: bool = False) -> dict:
@@ -189,20 +206,23 @@ def cohort_counts(conn: Connection, period: Period, where=(), groups=None, targe
     still = case((SR.status == "open", 1), else_=0)
     undated = case((and_(SR.status == "closed", SR.days_to_close.is_(None)), 1), else_=0)
     more = [TARGET.is_not(None)] if targeted else []
-    inner = select(*[e.label(k) for k, e in groups.items()], still.label("still"),
-                   undated.label("undated")).select_from(WITH_TYPES).where(
-        *_cohort(period, where, *more)).subquery("cohort")
+    inner = (
+        select(*[e.label(k) for k, e in groups.items()], still.label("still"), undated.label("undated"))
+        .select_from(WITH_TYPES)
+        .where(*_cohort(period, where, *more))
+        .subquery("cohort")
+    )
     keys = [inner.c[k] for k in groups]
     query = select(*keys, func.count(), func.sum(inner.c.still), func.sum(inner.c.undated))
     if keys:
         query = query.group_by(*keys)
-    return {tuple(row[: len(keys)]): (int(row[-3]), int(row[-2]), int(row[-1]))
-            for row in conn.execute(query) if row[-3]}
+    return {
+        tuple(row[: len(keys)]): (int(row[-3]), int(row[-2]), int(row[-1])) for row in conn.execute(query) if row[-3]
+    }
 
 
 def _measures(found: dict, skipped: dict) -> dict:
-    return {key: Measure(*found.get(key, (None, 0)), *skipped.get(key, (0, 0)))
-            for key in {*found, *skipped}}
+    return {key: Measure(*found.get(key, (None, 0)), *skipped.get(key, (0, 0))) for key in {*found, *skipped}}
 
 
 def days_to_close(conn: Connection, period: Period, where=(), groups=None) -> dict[tuple, Measure]:
@@ -212,16 +232,20 @@ def days_to_close(conn: Connection, period: Period, where=(), groups=None) -> di
 
 def share_within_target(conn: Connection, period: Period, where=(), groups=None) -> dict[tuple, Measure]:
     """``{key: Measure}``: the share within target with n and what it leaves out."""
-    return _measures(within_target(conn, period, where, groups),
-                     left_out(conn, period, where, groups, targeted=True))
+    return _measures(within_target(conn, period, where, groups), left_out(conn, period, where, groups, targeted=True))
 
 
 def backlog_age(conn: Connection, as_of: datetime, where=(), groups=None) -> dict:
     """``{key: (median age in days of open requests at as_of, n)}``."""
     # the open requests come in request-time order from their index (ix_sr_open)
-    return median_of_ordered_by(conn, SR.requested_datetime, from_=WITH_TYPES, groups=groups,
-                                where=[SR.status == "open", *where],
-                                transform=lambda requested: days_between(requested, as_of))
+    return median_of_ordered_by(
+        conn,
+        SR.requested_datetime,
+        from_=WITH_TYPES,
+        groups=groups,
+        where=[SR.status == "open", *where],
+        transform=lambda requested: days_between(requested, as_of),
+    )
 
 
 def _count(conn: Connection, *where) -> int:

@@ -3,6 +3,7 @@
 Everything comes from ``releases.datapackage_json`` / ``report_json`` / ``changelog_json`` and
 the files in ``releases.release_dir``. A resource path must stay inside release_dir.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,8 +14,10 @@ from pathlib import Path
 from portal.db import Release
 
 MEDIA_TYPES = {
-    "csv": "text/csv", "parquet": "application/vnd.apache.parquet",
-    "geojson": "application/geo+json", "json": "application/json",
+    "csv": "text/csv",
+    "parquet": "application/vnd.apache.parquet",
+    "geojson": "application/geo+json",
+    "json": "application/json",
 }
 
 
@@ -51,13 +54,17 @@ def resources(release: Release) -> list[Resource]:
         if not isinstance(path, str):
             continue
         suffix = Path(path).suffix.lstrip(".").lower()
-        out.append(Resource(
-            name=str(res.get("name") or Path(path).stem), path=path,
-            title=str(res.get("title") or res.get("name") or path),
-            mediatype=res.get("mediatype") or MEDIA_TYPES.get(suffix, "application/octet-stream"),
-            declared_bytes=res.get("bytes"), declared_hash=res.get("hash"),
-            file=_inside(base, path),
-        ))
+        out.append(
+            Resource(
+                name=str(res.get("name") or Path(path).stem),
+                path=path,
+                title=str(res.get("title") or res.get("name") or path),
+                mediatype=res.get("mediatype") or MEDIA_TYPES.get(suffix, "application/octet-stream"),
+                declared_bytes=res.get("bytes"),
+                declared_hash=res.get("hash"),
+                file=_inside(base, path),
+            )
+        )
     return out
 
 
@@ -104,11 +111,16 @@ def schema_fields(release: Release, resource_name: str = "service_requests") -> 
 
 def data_dictionary(release: Release) -> list[dict]:
     """One row per published field: name, title, type, required, description."""
-    return [{
-        "field": f.get("name", ""), "title": f.get("title", ""), "type": f.get("type", ""),
-        "required": bool((f.get("constraints") or {}).get("required")),
-        "description": f.get("description", ""),
-    } for f in schema_fields(release)]
+    return [
+        {
+            "field": f.get("name", ""),
+            "title": f.get("title", ""),
+            "type": f.get("type", ""),
+            "required": bool((f.get("constraints") or {}).get("required")),
+            "description": f.get("description", ""),
+        }
+        for f in schema_fields(release)
+    ]
 
 
 def licenses(release: Release) -> list[dict]:
@@ -133,13 +145,17 @@ def history(release: Release, known: list[dict]) -> list[dict]:
         for key in ("release_history", "releases", "history", "versions"):
             for item in doc.get(key) or []:
                 if isinstance(item, dict) and item.get("version"):
-                    rows.setdefault(str(item["version"]), {"version": str(item["version"]),
-                                                            "created": item.get("created"),
-                                                            "note": item.get("summary") or item.get("note")})
+                    rows.setdefault(
+                        str(item["version"]),
+                        {
+                            "version": str(item["version"]),
+                            "created": item.get("created"),
+                            "note": item.get("summary") or item.get("note"),
+                        },
+                    )
         previous = doc.get("previous_version")
         if previous:
-            rows.setdefault(str(previous), {"version": str(previous), "created": None,
-                                            "note": "previous release"})
+            rows.setdefault(str(previous), {"version": str(previous), "created": None, "note": "previous release"})
     for item in known:
         entry = rows.setdefault(item["version"], {"version": item["version"], "note": None})
         entry["created"] = entry.get("created") or item.get("created")

@@ -1,4 +1,5 @@
 """Per-agency and per-type performance tables (metric definitions in ``portal.metrics``)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,15 +9,29 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from portal.metrics import (
-    SMALL_SAMPLE, Period, backlog_age, cohort_counts, median_and_p90_days, within_target,
+    SMALL_SAMPLE,
+    Period,
+    backlog_age,
+    cohort_counts,
+    median_and_p90_days,
+    within_target,
 )
 from portal.queries import SR
 from portal.tables import service_types
 
 GROUPINGS = {"agency": "Agency", "service": "Request type"}
 COLUMNS = [
-    "group", "requests", "closed_n", "still_open", "median_days", "p90_days", "within_target",
-    "target_n", "open_backlog", "backlog_median_age_days", "small_sample",
+    "group",
+    "requests",
+    "closed_n",
+    "still_open",
+    "median_days",
+    "p90_days",
+    "within_target",
+    "target_n",
+    "open_backlog",
+    "backlog_median_age_days",
+    "small_sample",
 ]
 
 
@@ -31,7 +46,9 @@ def _grouping(by: str) -> dict:
 def _type_names(conn: Connection) -> dict[str, str] | None:
     """``{service_code: service_name}`` of ``service_types`` when no two codes share a name; else
     None (grouping by name must then merge codes)."""
-    types = {code: name for code, name in conn.execute(select(service_types.c.service_code, service_types.c.service_name))}
+    types = {
+        code: name for code, name in conn.execute(select(service_types.c.service_code, service_types.c.service_name))
+    }
     return types if len(set(types.values())) == len(types) else None
 
 
@@ -71,15 +88,21 @@ def performance_table(conn: Connection, as_of: datetime, period: Period, by: str
     for key in keys:
         med, closed_n = parts["median"].get(key, (None, 0))
         share, target_n = parts["target"].get(key, (None, 0))
-        rows.append({
-            "group": key[0], "requests": parts["requests"].get(key, 0), "closed_n": closed_n,
-            "still_open": parts["left_out"].get(key, (0, 0))[0],
-            "median_days": med, "p90_days": parts["p90"].get(key, (None, 0))[0],
-            "within_target": share, "target_n": target_n,
-            "open_backlog": parts["open_backlog"].get(key, 0),
-            "backlog_median_age_days": parts["age"].get(key, (None, 0))[0],
-            "small_sample": closed_n < SMALL_SAMPLE,
-        })
+        rows.append(
+            {
+                "group": key[0],
+                "requests": parts["requests"].get(key, 0),
+                "closed_n": closed_n,
+                "still_open": parts["left_out"].get(key, (0, 0))[0],
+                "median_days": med,
+                "p90_days": parts["p90"].get(key, (None, 0))[0],
+                "within_target": share,
+                "target_n": target_n,
+                "open_backlog": parts["open_backlog"].get(key, 0),
+                "backlog_median_age_days": parts["age"].get(key, (None, 0))[0],
+                "small_sample": closed_n < SMALL_SAMPLE,
+            }
+        )
     frame = pd.DataFrame(rows, columns=COLUMNS)
     for col in ("median_days", "p90_days", "within_target", "backlog_median_age_days"):
         frame[col] = pd.to_numeric(frame[col]).astype("float64")  # missing is NaN (shown blank), never "None"

@@ -4,6 +4,7 @@ SQLAlchemy Core with bound parameters only, portable between SQLite and PostgreS
 a computed expression happens in an outer query over a labelled subquery, because PostgreSQL
 treats the same bound expression in SELECT and GROUP BY as two different expressions.
 """
+
 from __future__ import annotations
 
 import json
@@ -145,11 +146,23 @@ def map_points(conn: Connection, clauses, overdue, limit: int) -> list[dict] | N
     probe = select(SR.service_request_id).where(*located).limit(limit + 1).subquery()
     if conn.execute(select(func.count()).select_from(probe)).scalar_one() > limit:
         return None
-    query = select(
-        SR.service_request_id, SR.lat, SR.long, SR.service_name, SR.status, SR.status_description,
-        SR.requested_datetime, SR.neighborhood, SR.location_precision, SR.address,
-        case((overdue, True), else_=False).label("overdue"),
-    ).where(*located).order_by(SR.requested_datetime)
+    query = (
+        select(
+            SR.service_request_id,
+            SR.lat,
+            SR.long,
+            SR.service_name,
+            SR.status,
+            SR.status_description,
+            SR.requested_datetime,
+            SR.neighborhood,
+            SR.location_precision,
+            SR.address,
+            case((overdue, True), else_=False).label("overdue"),
+        )
+        .where(*located)
+        .order_by(SR.requested_datetime)
+    )
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
@@ -157,8 +170,7 @@ def get_request(conn: Connection, request_id: str) -> dict | None:
     """One request by id (bound parameter), with its type's target and agency."""
     query = (
         select(service_requests, service_types.c.target_days, service_types.c.is_sensitive)
-        .select_from(service_requests.outerjoin(
-            service_types, service_types.c.service_code == SR.service_code))
+        .select_from(service_requests.outerjoin(service_types, service_types.c.service_code == SR.service_code))
         .where(SR.service_request_id == request_id)
     )
     row = conn.execute(query).mappings().first()
@@ -167,8 +179,7 @@ def get_request(conn: Connection, request_id: str) -> dict | None:
 
 def export_rows(conn: Connection, clauses, limit: int) -> list[dict]:
     """Published columns of the matching rows, oldest first, at most ``limit`` rows."""
-    query = select(service_requests).where(*clauses).order_by(
-        SR.requested_datetime, SR.service_request_id).limit(limit)
+    query = select(service_requests).where(*clauses).order_by(SR.requested_datetime, SR.service_request_id).limit(limit)
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
@@ -185,8 +196,13 @@ def neighborhood_values(conn: Connection, clauses, measure: str) -> dict[str, tu
     """
     if measure == "median_days":
         groups = {"nb": SR.neighborhood_code}
-        found = median_by(conn, SR.days_to_close, from_=service_requests, groups=groups,
-                          where=[SR.neighborhood_code.is_not(None), *clauses])
+        found = median_by(
+            conn,
+            SR.days_to_close,
+            from_=service_requests,
+            groups=groups,
+            where=[SR.neighborhood_code.is_not(None), *clauses],
+        )
         return {key[0]: value for key, value in found.items()}
     if measure == "backlog":
         clauses = [*clauses, SR.status == "open"]

@@ -4,6 +4,7 @@ All data text goes into reportlab Paragraphs through ``pdf_text`` (XML-escaped, 
 Paragraph parses a mini markup language) and into matplotlib through ``mpl_text`` (``$`` escaped,
 because matplotlib would read ``$...$`` as mathtext). Nothing here touches the network.
 """
+
 from __future__ import annotations
 
 import io
@@ -80,16 +81,22 @@ def period_text(brief: Brief) -> str:
 def _table(rows: list[list], styles, widths, font: str, limit: int = 90) -> Table:
     cells = [[Paragraph(pdf_text(c, limit), styles) for c in row] for row in rows]
     table = Table(cells, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle([
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8E8E8")),
-        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#999999")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), font),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8E8E8")),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#999999")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("FONTNAME", (0, 0), (-1, -1), font),
+            ]
+        )
+    )
     return table
 
 
-def brief_pdf(brief: Brief, *, title: str, version: str, license_name: str | None,
-              source: str | None, is_demo: bool) -> bytes:
+def brief_pdf(
+    brief: Brief, *, title: str, version: str, license_name: str | None, source: str | None, is_demo: bool
+) -> bytes:
     """A one- or two-page PDF of the brief (Letter)."""
     regular, bold = _fonts()
     sheet = getSampleStyleSheet()
@@ -103,27 +110,57 @@ def brief_pdf(brief: Brief, *, title: str, version: str, license_name: str | Non
         Paragraph(pdf_text(f"{brief.name}: 311 requests"), sheet["Title"]),
         Paragraph(pdf_text(period_text(brief)), body),
         Spacer(1, 6),
-        _table([["Measure", "Value"], *[list(r) for r in key_numbers(brief)]], body,
-               [2.8 * inch, 3.9 * inch], regular, limit=200),
+        _table(
+            [["Measure", "Value"], *[list(r) for r in key_numbers(brief)]],
+            body,
+            [2.8 * inch, 3.9 * inch],
+            regular,
+            limit=200,
+        ),
         Paragraph("Top request types in the period", sheet["Heading3"]),
-        _table([["Request type", "Requests"], *[[t, f"{n:,}"] for t, n in brief.top_types]]
-               or [["(none)", "0"]], small, [5.2 * inch, 1.5 * inch], regular),
+        _table(
+            [["Request type", "Requests"], *[[t, f"{n:,}"] for t, n in brief.top_types]] or [["(none)", "0"]],
+            small,
+            [5.2 * inch, 1.5 * inch],
+            regular,
+        ),
         Paragraph("Oldest open requests", sheet["Heading3"]),
-        _table([["Request id", "Type", "Requested", "Age (days)", "Overdue"],
-                *[[o["id"], o["type"], o["requested"], f"{o['age_days']:.1f}",
-                   "yes" if o["overdue"] else "no"] for o in brief.oldest_open]], small,
-               [1.3 * inch, 2.4 * inch, 1.1 * inch, 0.9 * inch, 0.9 * inch], regular),
+        _table(
+            [
+                ["Request id", "Type", "Requested", "Age (days)", "Overdue"],
+                *[
+                    [o["id"], o["type"], o["requested"], f"{o['age_days']:.1f}", "yes" if o["overdue"] else "no"]
+                    for o in brief.oldest_open
+                ],
+            ],
+            small,
+            [1.3 * inch, 2.4 * inch, 1.1 * inch, 0.9 * inch, 0.9 * inch],
+            regular,
+        ),
         Paragraph(trend_label(brief), sheet["Heading3"]),
         Image(io.BytesIO(trend_png(brief, (900, 260))), width=6.5 * inch, height=6.5 * inch * 260 / 900),
     ]
     story += [Paragraph(pdf_text(c), small) for c in brief.caveats]
-    story.append(Paragraph(pdf_text(
-        f"{title}. Release {version}. License: {license_name or 'see the data page'}. "
-        f"Source: {source or 'see the data page'}."), small))
+    story.append(
+        Paragraph(
+            pdf_text(
+                f"{title}. Release {version}. License: {license_name or 'see the data page'}. "
+                f"Source: {source or 'see the data page'}."
+            ),
+            small,
+        )
+    )
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=LETTER, leftMargin=0.8 * inch, rightMargin=0.8 * inch,
-                            topMargin=0.6 * inch, bottomMargin=0.6 * inch,
-                            title=plain(f"{brief.name} 311 brief"), author="311 open-data portal")
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=LETTER,
+        leftMargin=0.8 * inch,
+        rightMargin=0.8 * inch,
+        topMargin=0.6 * inch,
+        bottomMargin=0.6 * inch,
+        title=plain(f"{brief.name} 311 brief"),
+        author="311 open-data portal",
+    )
     doc.build(story)
     return buf.getvalue()
 
@@ -169,11 +206,20 @@ def brief_png(brief: Brief, *, version: str, is_demo: bool, size: str = "wide") 
     head = f"{'DEMO DATA · ' if is_demo else ''}{mpl_text(brief.name, 60)}: 311 requests"
     fig.suptitle(head, x=0.02, ha="left", fontsize=18, fontweight="bold")
     # each number with its n and what it leaves out, wrapped to the text column
-    lines = [line for label, text in key_numbers(brief) for line in textwrap.wrap(
-        f"{label}: {mpl_text(text)}", 66 if wide else 92, subsequent_indent="    ")]
+    lines = [
+        line
+        for label, text in key_numbers(brief)
+        for line in textwrap.wrap(f"{label}: {mpl_text(text)}", 66 if wide else 92, subsequent_indent="    ")
+    ]
     fig.text(0.02, 0.88 if wide else 0.90, mpl_text(period_text(brief)), fontsize=12, va="top")
-    fig.text(0.02, 0.80 if wide else 0.85, "\n".join(lines), fontsize=12 if wide else 13, va="top",
-             linespacing=1.7 if wide else 1.5)
+    fig.text(
+        0.02,
+        0.80 if wide else 0.85,
+        "\n".join(lines),
+        fontsize=12 if wide else 13,
+        va="top",
+        linespacing=1.7 if wide else 1.5,
+    )
     trend = fig.add_axes([0.55, 0.52, 0.42, 0.33] if wide else [0.1, 0.38, 0.85, 0.18])
     _plot_weekly(trend, brief)
     trend.set_title(trend_label(brief), fontsize=10, loc="left")
@@ -183,6 +229,11 @@ def brief_png(brief: Brief, *, version: str, is_demo: bool, size: str = "wide") 
     top.set_title("Top request types", fontsize=10, loc="left")
     top.tick_params(labelsize=9)
     top.xaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.text(0.02, 0.02, mpl_text(f"Release {version}. 'Closed' means marked closed. n = sample size."),
-             fontsize=8, color="#333333")
+    fig.text(
+        0.02,
+        0.02,
+        mpl_text(f"Release {version}. 'Closed' means marked closed. n = sample size."),
+        fontsize=8,
+        color="#333333",
+    )
     return _png(fig)

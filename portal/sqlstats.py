@@ -18,6 +18,7 @@ then keep only the rows at the wanted rank. At most two rows per group leave the
   order (the open backlog, by request time), reading them beats numbering them in a window (at
   1M rows, the 114,000 open requests' median age per agency: 135 ms against 240 ms).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -51,16 +52,24 @@ def _key(row, names: Sequence[str]) -> tuple:
     return tuple(row[name] for name in names)
 
 
-def _rows_at(conn: Connection, value: ColumnElement, ranks: Mapping[str, Callable[[Any], ColumnElement]], *,
-             from_, where: Sequence, groups: Groups | None) -> Iterator[tuple[tuple, Any]]:
+def _rows_at(
+    conn: Connection,
+    value: ColumnElement,
+    ranks: Mapping[str, Callable[[Any], ColumnElement]],
+    *,
+    from_,
+    where: Sequence,
+    groups: Groups | None,
+) -> Iterator[tuple[tuple, Any]]:
     """``(group key, row)`` for every row whose rank meets one of ``ranks`` (``{label: condition
     on the ranked subquery}``); each row has ``v``, ``n`` and a flag per label."""
     groups = groups or {}
     ranked = _ranked(value, groups, where, from_)
     names = list(groups)
     conditions = {label: rank(ranked) for label, rank in ranks.items()}
-    query = select(*[ranked.c[n] for n in names], ranked.c.v, ranked.c.n,
-                   *[c.label(label) for label, c in conditions.items()]).where(or_(*conditions.values()))
+    query = select(
+        *[ranked.c[n] for n in names], ranked.c.v, ranked.c.n, *[c.label(label) for label, c in conditions.items()]
+    ).where(or_(*conditions.values()))
     for row in conn.execute(query).mappings():
         yield _key(row, names), row
 
@@ -126,8 +135,12 @@ def median_of_ordered_by(
     the window numbers ``n <= 2*rn <= n + 2``. Use it only where the rows are few and come in
     that order from an index."""
     groups = groups or {}
-    query = (select(*[expr.label(name) for name, expr in groups.items()], value.label("v"))
-             .select_from(from_).where(value.is_not(None), *where).order_by(value))
+    query = (
+        select(*[expr.label(name) for name, expr in groups.items()], value.label("v"))
+        .select_from(from_)
+        .where(value.is_not(None), *where)
+        .order_by(value)
+    )
     ordered: dict[tuple, list] = defaultdict(list)
     width = len(groups)
     for row in conn.execute(query):
@@ -135,7 +148,7 @@ def median_of_ordered_by(
     out = {}
     for key, vs in ordered.items():
         n = len(vs)
-        middle = [transform(v) for v in vs[(n - 1) // 2: n // 2 + 1]]
+        middle = [transform(v) for v in vs[(n - 1) // 2 : n // 2 + 1]]
         out[key] = (sum(middle) / len(middle), n)
     return out
 
@@ -165,8 +178,9 @@ def median_and_rank_by(
 ) -> tuple[dict[tuple, tuple[float, int]], dict[tuple, tuple[float, int]]]:
     """``(median_by(...), nearest_rank_by(..., pct))`` from one query: the rows at either rank."""
     middles, ranks = _Middles(), {}
-    for key, row in _rows_at(conn, value, {"is_middle": _middle, "is_rank": _at_rank(pct)},
-                             from_=from_, where=where, groups=groups):
+    for key, row in _rows_at(
+        conn, value, {"is_middle": _middle, "is_rank": _at_rank(pct)}, from_=from_, where=where, groups=groups
+    ):
         if row["is_middle"]:
             middles.add(key, row)
         if row["is_rank"]:

@@ -9,6 +9,7 @@ readers here return the stored figures for the release they are asked about, and
 the live computation when there are none (a database loaded before this table existed, or a
 period that is not precomputed). Every number is therefore exactly the live one.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,24 +39,30 @@ def _performance_name(by: str, days: int | None) -> str:
 
 def _encode_headline(head: Headline) -> str:
     measure = lambda m: [m.value, m.n, m.still_open, m.undated]  # noqa: E731
-    return json.dumps({
-        "period": [head.period.start.isoformat(), head.period.end.isoformat()],
-        "counts": [head.new_requests, head.open_backlog, head.overdue],
-        "median_days": measure(head.median_days), "within_target": measure(head.within_target),
-    })
+    return json.dumps(
+        {
+            "period": [head.period.start.isoformat(), head.period.end.isoformat()],
+            "counts": [head.new_requests, head.open_backlog, head.overdue],
+            "median_days": measure(head.median_days),
+            "within_target": measure(head.within_target),
+        }
+    )
 
 
 def _decode_headline(payload: str) -> Headline:
     data = json.loads(payload)
     start, end = (datetime.fromisoformat(t) for t in data["period"])
     new, backlog, overdue = data["counts"]
-    return Headline(Period(start, end), new, backlog, overdue,
-                    Measure(*data["median_days"]), Measure(*data["within_target"]))
+    return Headline(
+        Period(start, end), new, backlog, overdue, Measure(*data["median_days"]), Measure(*data["within_target"])
+    )
 
 
 def _encode_frame(frame: pd.DataFrame) -> str:
-    rows = [[None if isinstance(v, float) and v != v else v for v in row]
-            for row in frame.astype(object).itertuples(index=False, name=None)]
+    rows = [
+        [None if isinstance(v, float) and v != v else v for v in row]
+        for row in frame.astype(object).itertuples(index=False, name=None)
+    ]
     return json.dumps({"columns": list(frame.columns), "rows": rows}, default=lambda v: v.item())
 
 
@@ -72,8 +79,9 @@ def _decode_frame(payload: str) -> pd.DataFrame:
 
 def _counts(conn: Connection) -> str:
     # the unfiltered map and row count (the Map and Data pages' default view)
-    return json.dumps({"all": queries.count_where(conn, []),
-                       "by_neighborhood": queries.counts_by_neighborhood(conn, [])})
+    return json.dumps(
+        {"all": queries.count_where(conn, []), "by_neighborhood": queries.counts_by_neighborhood(conn, [])}
+    )
 
 
 def _performance(conn: Connection, as_of: datetime, by: str, days: int) -> str:
@@ -95,8 +103,9 @@ def compute(conn: Connection, as_of: datetime) -> dict[str, str]:
     return {name: job(conn) for name, job in _jobs(as_of)}
 
 
-def compute_in_threads(connect: Callable[[], ContextManager[Connection]], as_of: datetime,
-                       threads: int = 2) -> dict[str, str]:
+def compute_in_threads(
+    connect: Callable[[], ContextManager[Connection]], as_of: datetime, threads: int = 2
+) -> dict[str, str]:
     """``compute``, its figures shared among ``threads`` threads, each on its own connection
     (``connect()``), for a committed database that nothing writes to meanwhile. The databases
     run the queries in parallel (the SQLite driver lets go of the GIL while a query runs)."""
@@ -145,8 +154,7 @@ def headline(conn: Connection, version: str, as_of: datetime) -> Headline:
     return _decode_headline(payload) if payload else metrics.headline(conn, as_of)
 
 
-def performance_table(conn: Connection, version: str, as_of: datetime, by: str,
-                      days: int | None) -> pd.DataFrame:
+def performance_table(conn: Connection, version: str, as_of: datetime, by: str, days: int | None) -> pd.DataFrame:
     """``performance.performance_table`` for the period of ``days`` ending at the last request
     (None: the whole release), read from the summary when it holds that table."""
     performance._grouping(by)  # an unknown grouping raises, stored or not
@@ -156,8 +164,7 @@ def performance_table(conn: Connection, version: str, as_of: datetime, by: str,
     return performance.performance_table(conn, as_of, metrics.latest_period(conn, as_of, days), by)
 
 
-def citywide_days_to_close(conn: Connection, version: str, as_of: datetime,
-                           days: int | None) -> Measure | None:
+def citywide_days_to_close(conn: Connection, version: str, as_of: datetime, days: int | None) -> Measure | None:
     """The citywide median days to close of the latest ``days`` days when it is stored (the
     headline's, for its period); None otherwise (the caller computes it live)."""
     if days != metrics.PERIOD_DAYS:
@@ -172,7 +179,9 @@ def count_where(conn: Connection, version: str, clauses: list) -> int:
     return json.loads(payload)["all"] if payload else queries.count_where(conn, clauses)
 
 
-def neighborhood_values(conn: Connection, version: str, clauses: list, measure: str) -> dict[str, tuple[float | None, int]]:
+def neighborhood_values(
+    conn: Connection, version: str, clauses: list, measure: str
+) -> dict[str, tuple[float | None, int]]:
     """``queries.neighborhood_values``; the count of every row per neighborhood read from the
     summary when stored."""
     payload = stored(conn, version, "counts") if measure == "count" and not clauses else None

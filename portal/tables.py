@@ -7,6 +7,7 @@ and the read side (``portal.queries`` reads them). It deliberately holds exactly
 Datetimes are stored as naive UTC (``DateTime``) so that SQLite and PostgreSQL compare and
 bucket them the same way; the city's time zone is in ``releases.timezone`` for display.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import (
@@ -86,17 +87,31 @@ service_requests = Table(
     # such index costs the load a sort of every row, so there are no others: dropping any of the
     # five indexes we had before (RETIRED_INDEXES) left every default view within its target, at 1M
     # rows.
-    Index("ix_sr_neighborhood", "neighborhood_code", "requested_datetime", "status", "service_code",
-          "days_to_close", "expected_datetime"),
-    Index("ix_sr_requested", "requested_datetime", "status", "service_code", "agency_responsible",
-          "days_to_close"),
+    Index(
+        "ix_sr_neighborhood",
+        "neighborhood_code",
+        "requested_datetime",
+        "status",
+        "service_code",
+        "days_to_close",
+        "expected_datetime",
+    ),
+    Index("ix_sr_requested", "requested_datetime", "status", "service_code", "agency_responsible", "days_to_close"),
     # The open backlog (about a tenth of the rows) on its own: the headline's backlog and overdue
     # counts, the performance tables' backlog and its median age read it instead of every row's
     # entry in ix_sr_requested. status is a column too: SQLite reads a partial index alone only
     # when it holds every column the query uses.
-    Index("ix_sr_open", "status", "requested_datetime", "service_code", "agency_responsible",
-          "neighborhood_code", "expected_datetime",
-          sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+    Index(
+        "ix_sr_open",
+        "status",
+        "requested_datetime",
+        "service_code",
+        "agency_responsible",
+        "neighborhood_code",
+        "expected_datetime",
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
 )
 
 # Indexes earlier versions created; a full load drops them from a database that still has them.

@@ -4,6 +4,7 @@ Every string that comes from the data (names, notes, descriptions) or from a URL
 Markdown would turn ``![x](http://...)`` into an image fetch and HTML would run markup, so each
 sink gets its own escape.
 """
+
 from __future__ import annotations
 
 import html

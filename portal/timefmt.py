@@ -1,7 +1,8 @@
 """Time zone handling: the tables store naive UTC; people read the city's local time."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -10,7 +11,7 @@ def zone(name: str | None) -> ZoneInfo | timezone:
     try:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
-        return timezone.utc
+        return UTC
 
 
 def to_local(value: datetime | None, tz_name: str | None) -> datetime | None:
@@ -18,7 +19,7 @@ def to_local(value: datetime | None, tz_name: str | None) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(zone(tz_name))
 
 
@@ -41,7 +42,7 @@ def local_day_bounds(start: date | None, end: date | None, tz_name: str | None):
 
     def utc(day: date) -> datetime:
         aware = datetime.combine(day, time.min).replace(tzinfo=tz)
-        return aware.astimezone(timezone.utc).replace(tzinfo=None)
+        return aware.astimezone(UTC).replace(tzinfo=None)
 
     lower = utc(start) if start else None
     upper = utc(end + timedelta(days=1)) if end else None

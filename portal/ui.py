@@ -3,6 +3,7 @@
 One of the two portal modules that import streamlit. Every string from the data or the URL
 goes through ``portal.text`` before it reaches Markdown or HTML.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,8 +52,10 @@ def require_release() -> cache.Ctx:
 
 def demo_banner(release: Release) -> None:
     if release.is_demo:
-        st.warning("**DEMO DATA** — a fictional city generated for demonstration. "
-                   "These are not real service requests.", icon=":material/science:")
+        st.warning(
+            "**DEMO DATA** — a fictional city generated for demonstration. These are not real service requests.",
+            icon=":material/science:",
+        )
 
 
 def release_line(release: Release) -> str:
@@ -62,8 +65,7 @@ def release_line(release: Release) -> str:
         created = format_local(parse_utc_naive(release.created), release.timezone)
     except ValueError:
         created = release.created
-    return (f"Data current through **{md(through)}** · release **{md(release.version)}**, "
-            f"published {md(created)}")
+    return f"Data current through **{md(through)}** · release **{md(release.version)}**, published {md(created)}"
 
 
 _SAFE_URL = re.compile(r"https?://[^\s<>()\[\]\\]{1,300}")
@@ -84,8 +86,9 @@ def footer(release: Release) -> None:
     st.divider()
     # Small text, not st.caption: a caption is drawn at 60% opacity, which takes its links
     # below the WCAG AA contrast ratio (axe color-contrast: 2.96:1 for the theme's link blue).
+    licence = _link(lic[0].get("title") or lic[0].get("name"), lic[0].get("path"))
     st.markdown(
-        f":small[{md(release.title, 200)} · License: {_link(lic[0].get('title') or lic[0].get('name'), lic[0].get('path'))}"
+        f":small[{md(release.title, 200)} · License: {licence}"
         f" · Source: {_link(src[0].get('title'), src[0].get('path'))} · {release_line(release)}]"
     )
 
@@ -131,33 +134,48 @@ def _dates(vocab: Vocabulary, filters: Filters, key: str) -> tuple[date | None, 
     if not vocab.first_day:
         return None, None
     picked = st.date_input(
-        "Requested between (city time)", key=f"{key}_dates",
+        "Requested between (city time)",
+        key=f"{key}_dates",
         value=(filters.start or vocab.first_day, filters.end or vocab.last_day),
-        min_value=vocab.first_day, max_value=vocab.last_day)
+        min_value=vocab.first_day,
+        max_value=vocab.last_day,
+    )
     picked = tuple(picked) if isinstance(picked, (tuple, list)) else (picked,)
     start = picked[0] if picked and picked[0] != vocab.first_day else None
     end = picked[1] if len(picked) > 1 and picked[1] != vocab.last_day else None
     return start, end
 
 
-def filter_controls(filters: Filters, vocab: Vocabulary, types: list[dict], nbhds: list[dict],
-                    key: str) -> Filters:
+def filter_controls(filters: Filters, vocab: Vocabulary, types: list[dict], nbhds: list[dict], key: str) -> Filters:
     """Widgets for every filter, starting from ``filters``; returns what the user chose."""
     type_names = {t["service_code"]: t["service_name"] for t in types}
     codes = sorted(vocab.service_codes, key=lambda c: type_names.get(c, c).lower())
     names = {n["neighborhood_code"]: n["name"] for n in nbhds}
     with st.expander("Filters", expanded=True, icon=":material/filter_list:"):
         left, right = st.columns(2)
-        chosen = left.multiselect("Request types", codes, default=list(filters.service_codes),
-                                  format_func=lambda c: type_names.get(c, c), key=f"{key}_types",
-                                  placeholder="All types")
-        status = right.selectbox("Status", [None, *STATUSES], key=f"{key}_status",
-                                 index=[None, *STATUSES].index(filters.status),
-                                 format_func=lambda s: "Any status" if s is None else STATUSES[s])
+        chosen = left.multiselect(
+            "Request types",
+            codes,
+            default=list(filters.service_codes),
+            format_func=lambda c: type_names.get(c, c),
+            key=f"{key}_types",
+            placeholder="All types",
+        )
+        status = right.selectbox(
+            "Status",
+            [None, *STATUSES],
+            key=f"{key}_status",
+            index=[None, *STATUSES].index(filters.status),
+            format_func=lambda s: "Any status" if s is None else STATUSES[s],
+        )
         nb_options = [None, *sorted(names, key=lambda c: names[c].lower())]
-        nbhd = left.selectbox("Neighborhood", nb_options, key=f"{key}_nbhd",
-                              index=nb_options.index(filters.neighborhood),
-                              format_func=lambda c: "All neighborhoods" if c is None else names[c])
+        nbhd = left.selectbox(
+            "Neighborhood",
+            nb_options,
+            key=f"{key}_nbhd",
+            index=nb_options.index(filters.neighborhood),
+            format_func=lambda c: "All neighborhoods" if c is None else names[c],
+        )
         with right:
             start, end = _dates(vocab, filters, key)
     return Filters(tuple(chosen), status, start, end, nbhd)
@@ -175,9 +193,9 @@ def legend(title: str, items: list[tuple[str, str]], alpha: int = 255) -> None:
         f'<span style="display:inline-flex;align-items:center;margin:0 .8rem .3rem 0">'
         f'<span style="width:1rem;height:1rem;background:{_css_rgba(color, alpha)};border:1px solid #555;'
         f'margin-right:.35rem;display:inline-block"></span>{html_text(label)}</span>'
-        for color, label in items)
-    st.markdown(f'<div style="font-size:.85rem"><b>{html_text(title)}</b><br>{swatches}</div>',
-                unsafe_allow_html=True)
+        for color, label in items
+    )
+    st.markdown(f'<div style="font-size:.85rem"><b>{html_text(title)}</b><br>{swatches}</div>', unsafe_allow_html=True)
 
 
 def pydeck_map(deck, height: int = 420, key: str | None = None) -> None:

@@ -18,7 +18,12 @@ export PORTAL_TEST_PG_URL
 export PORTAL_ARTIFACTS_DIR="${PORTAL_ARTIFACTS_DIR:-$PWD/artifacts}"
 mkdir -p "$PORTAL_ARTIFACTS_DIR/screenshots"
 
-[ "$#" -eq 0 ] && set -- -q -ra
+if [ "$#" -eq 0 ]; then
+    # the whole suite (and CI) also lints and checks formatting: ruff's settings are in pyproject.toml
+    .venv/bin/ruff check . && .venv/bin/ruff format --check . >/dev/null ||
+        { echo "test: ruff found problems (fix: .venv/bin/ruff check --fix . && .venv/bin/ruff format .)" >&2; exit 1; }
+    set -- -q -ra
+fi
 set +e
 .venv/bin/python -m pytest "$@"
 rc=$?

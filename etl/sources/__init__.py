@@ -6,6 +6,7 @@ Rows that cannot be read at all (wrong number of fields, bytes that are not text
 encoding, a broken JSON record) are not in any chunk: the reader reports them through
 ``on_bad_row(row, field, reason, detail)`` so they are counted and quarantined, never lost.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -57,8 +58,16 @@ def read_chunks(
     path = Path(path)
     _check_file(path)
     if fmt == "csv":
-        yield from read_csv_chunks(path, encoding, on_bad_row, delimiter=delimiter, columns=columns, block_bytes=block_bytes, threads=threads,
-                                   malformed=malformed)
+        yield from read_csv_chunks(
+            path,
+            encoding,
+            on_bad_row,
+            delimiter=delimiter,
+            columns=columns,
+            block_bytes=block_bytes,
+            threads=threads,
+            malformed=malformed,
+        )
     elif fmt == "json":
         yield from read_json_chunks(path, encoding, on_bad_row, columns=columns)
     else:

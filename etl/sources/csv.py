@@ -1,4 +1,5 @@
 """CSV exports (RFC 4180, any delimiter and encoding), read in streaming blocks with pyarrow."""
+
 from __future__ import annotations
 
 import codecs
@@ -33,9 +34,14 @@ def read_csv_header(path: Path, encoding: str, delimiter: str) -> list[str]:
     try:
         text = first_line.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise InputError(path, f"header is not {encoding} text (byte {exc.start}): unreadable encoding; set input.encoding in the profile") from None
+        raise InputError(
+            path,
+            f"header is not {encoding} text (byte {exc.start}): unreadable encoding; set input.encoding in the profile",
+        ) from None
     if "\x00" in text:
-        raise InputError(path, f"header contains NUL bytes: not {encoding} text (UTF-16?); set input.encoding in the profile")
+        raise InputError(
+            path, f"header contains NUL bytes: not {encoding} text (UTF-16?); set input.encoding in the profile"
+        )
     try:
         table = pacsv.read_csv(
             pa.py_buffer(first_line + b"\n"),
@@ -72,8 +78,17 @@ def _renumber(parsed: np.ndarray, malformed: list[int]) -> np.ndarray:
     return rows
 
 
-def read_csv_chunks(path: Path, encoding: str, on_bad_row, *, delimiter: str, columns, block_bytes: int,
-                    threads: bool = False, malformed: list | None = None) -> Iterator[pd.DataFrame]:
+def read_csv_chunks(
+    path: Path,
+    encoding: str,
+    on_bad_row,
+    *,
+    delimiter: str,
+    columns,
+    block_bytes: int,
+    threads: bool = False,
+    malformed: list | None = None,
+) -> Iterator[pd.DataFrame]:
     """Fast path: columns read as UTF-8 text. If a block holds bytes that are not UTF-8, the file is read
     again from that block on with binary columns, so the offending rows can be named and quarantined.
     ``malformed`` (from ``locate_malformed``) makes row numbers exact when records had to be skipped."""
@@ -85,13 +100,20 @@ def read_csv_chunks(path: Path, encoding: str, on_bad_row, *, delimiter: str, co
     done = 0  # batches already yielded
     for binary in (False, True):
         try:
-            for n, (batch, first_row, bad) in enumerate(_batches(path, encoding, delimiter, header, wanted, block_bytes, threads, binary)):
+            for n, (batch, first_row, bad) in enumerate(
+                _batches(path, encoding, delimiter, header, wanted, block_bytes, threads, binary)
+            ):
                 if n < done:
                     continue
                 if not malformed:
                     for text, n_fields in bad:
-                        on_bad_row(None, None, "malformed_row",
-                                   f"after row {first_row - 1}: expected {len(header)} fields, found {n_fields}: {text[:80]!r}")
+                        on_bad_row(
+                            None,
+                            None,
+                            "malformed_row",
+                            f"after row {first_row - 1}: expected {len(header)} fields, "
+                            f"found {n_fields}: {text[:80]!r}",
+                        )
                 if batch is not None and batch.num_rows:
                     frame = _decode_batch(batch, first_row, on_bad_row) if binary else _frame(batch, first_row)
                     if malformed:
@@ -117,23 +139,42 @@ def _batches(path, encoding, delimiter, header, wanted, block_bytes, threads, bi
     utf8 = codecs.lookup(encoding).name == "utf-8"
     source = _Paced(path, 3 * block_bytes)
     try:
-        yield from _paced_batches(source, encoding if not utf8 else "utf-8", delimiter, header, wanted, block_bytes, threads,
-                                  binary, pending, invalid_row, path)
+        yield from _paced_batches(
+            source,
+            encoding if not utf8 else "utf-8",
+            delimiter,
+            header,
+            wanted,
+            block_bytes,
+            threads,
+            binary,
+            pending,
+            invalid_row,
+            path,
+        )
     finally:
         source.finish()
 
 
-def _paced_batches(source, encoding, delimiter, header, wanted, block_bytes, threads, binary, pending, invalid_row, path):
+def _paced_batches(
+    source, encoding, delimiter, header, wanted, block_bytes, threads, binary, pending, invalid_row, path
+):
     try:
         with source.waiting():
             reader = pacsv.open_csv(
                 source,
-                read_options=pacsv.ReadOptions(encoding=encoding, block_size=block_bytes,
-                                               use_threads=threads, column_names=header, skip_rows=1),
-                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=invalid_row),
+                read_options=pacsv.ReadOptions(
+                    encoding=encoding, block_size=block_bytes, use_threads=threads, column_names=header, skip_rows=1
+                ),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=delimiter, newlines_in_values=True, invalid_row_handler=invalid_row
+                ),
                 convert_options=pacsv.ConvertOptions(
-                    column_types={c: pa.binary() if binary else pa.string() for c in header}, include_columns=wanted,
-                    strings_can_be_null=False, quoted_strings_can_be_null=False),
+                    column_types={c: pa.binary() if binary else pa.string() for c in header},
+                    include_columns=wanted,
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
             )
     except UnicodeDecodeError as exc:
         raise InputError(path, f"cannot read as CSV: {_short(exc)}") from None
@@ -191,8 +232,12 @@ class _Paced(io.RawIOBase):
         with self._cv:
             while self._pos >= self._limit():
                 before = self._consumer_cpu() if self._waiting else None
-                if not self._cv.wait(timeout=self.patience) and before is not None and self._waiting \
-                        and self._consumer_cpu() - before < self.patience / 10:
+                if (
+                    not self._cv.wait(timeout=self.patience)
+                    and before is not None
+                    and self._waiting
+                    and self._consumer_cpu() - before < self.patience / 10
+                ):
                     self._forced = self._pos + len(buffer)  # the consumer is starved: one more read
         if self._file.closed:  # finished: the consumer has stopped reading
             return 0
@@ -252,7 +297,12 @@ def _decode_batch(batch: pa.RecordBatch, first_row: int, on_bad_row) -> pd.DataF
                 except UnicodeDecodeError as exc:
                     fixed.append("")
                     if first_row + i not in bad:
-                        on_bad_row(first_row + i, name, "invalid_encoding", f"byte 0x{v[exc.start]:02x} at position {exc.start} is not UTF-8")
+                        on_bad_row(
+                            first_row + i,
+                            name,
+                            "invalid_encoding",
+                            f"byte 0x{v[exc.start]:02x} at position {exc.start} is not UTF-8",
+                        )
                     bad.add(first_row + i)
             cols[name] = pa.array(fixed, pa.string())
     frame = pa.table(cols).to_pandas()

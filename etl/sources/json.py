@@ -4,6 +4,7 @@ Rules: a key that appears twice in one record keeps its last *meaningful* value 
 null or blank); the text "null" (any case) means missing; a record that does not parse, or is
 not an object, is reported as a bad row and the rest of the file is still read where possible.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,7 +66,7 @@ def _array_records(path: Path, text: str, decoder: json.JSONDecoder, on_bad_row)
             on_bad_row(None, None, "malformed_row", f"the JSON array is not closed after record {row}")
             return
         if text[pos] == "]":
-            rest = text[pos + 1:].strip()
+            rest = text[pos + 1 :].strip()
             if rest:
                 on_bad_row(None, None, "malformed_row", f"garbage after the JSON array: {rest[:60]!r}")
             return
@@ -73,7 +74,12 @@ def _array_records(path: Path, text: str, decoder: json.JSONDecoder, on_bad_row)
         try:
             value, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            on_bad_row(row, None, "malformed_row", f"record does not parse as JSON: {exc.msg}; the records after it cannot be read")
+            on_bad_row(
+                row,
+                None,
+                "malformed_row",
+                f"record does not parse as JSON: {exc.msg}; the records after it cannot be read",
+            )
             return
         if isinstance(value, dict):
             yield row, value

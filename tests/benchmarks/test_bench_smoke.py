@@ -3,6 +3,7 @@
 Real runs of the exact commands BENCHMARKS.md gives (with --rows 2000 --runs 1 and a tmp work
 folder); the NYC input comes from ../shared, so without it they skip locally and fail in CI.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,11 +23,14 @@ def work(tmp_path_factory):
     return tmp_path_factory.mktemp("bench")
 
 
-@pytest.mark.parametrize("target, keys", [
-    ("etl", {"etl_seconds", "frictionless_seconds", "ratio", "commands"}),
-    ("validate", {"fixtures", "ours_agree", "frictionless_agree", "ours_seconds", "frictionless_seconds"}),
-    ("queries", {"pages", "lookups", "table"}),
-])
+@pytest.mark.parametrize(
+    "target, keys",
+    [
+        ("etl", {"etl_seconds", "frictionless_seconds", "ratio", "commands"}),
+        ("validate", {"fixtures", "ours_agree", "frictionless_agree", "ours_seconds", "frictionless_seconds"}),
+        ("queries", {"pages", "lookups", "table"}),
+    ],
+)
 def test_bench_target_completes_and_writes_json(target, keys, work, shared_data):
     cmd = [sys.executable, "-m", "bench", target, "--rows", "2000", "--runs", "1", "--work", str(work)]
     done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
@@ -39,4 +43,3 @@ def test_bench_target_completes_and_writes_json(target, keys, work, shared_data)
     if target == "validate":  # the seeded errors, planted through a 2,000-row release: both find exactly them
         assert result["ours_agree"] and result["frictionless_agree"] and result["planted_errors"] > 0
         assert all(r["ours_agree"] and r["frictionless_agree"] for r in result["fixtures"])
-

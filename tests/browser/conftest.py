@@ -311,8 +311,7 @@ class Site:
 def _etl(*args) -> str:
     """Run ``python -m etl ARGS`` as an operator would; fail the test with its output on error."""
     cmd = [sys.executable, "-m", "etl", *map(str, args)]
-    done = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=900,
-                          stdin=subprocess.DEVNULL)
+    done = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
     if done.returncode != 0:
         pytest.fail(f"{' '.join(cmd)} exited {done.returncode}:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
     return done.stdout
@@ -332,11 +331,14 @@ def _sites(serve_app, tmp_path_factory) -> Callable[..., Site]:
             else:
                 raw_path = shared / raw
             db_url = f"sqlite:///{out / 'portal.db'}"
-            _etl("publish", "--profile", profile, "--input", raw_path, "--out", out / "datasets",
-                 "--db", db_url)
+            _etl("publish", "--profile", profile, "--input", raw_path, "--out", out / "datasets", "--db", db_url)
             package_file = next((out / "datasets").glob("*/datapackage.json")).resolve()
-            built[name] = Site(name, serve_app(db_url=db_url), package_file.parent,
-                               json.loads(package_file.read_text(encoding="utf-8")))
+            built[name] = Site(
+                name,
+                serve_app(db_url=db_url),
+                package_file.parent,
+                json.loads(package_file.read_text(encoding="utf-8")),
+            )
         return built[name]
 
     return get

@@ -38,14 +38,16 @@ def test_main_content_is_the_first_frame_that_shows_it(bench_page):
 
 
 def test_a_map_counts_once_its_first_draw_is_on_screen(bench_page):
-    main, drawn, _ = visit(bench_page, "http://bench.test/p", SPECS, "main", 10_000, done_js="() => true",
-                           map_element="canvas")
+    main, drawn, _ = visit(
+        bench_page, "http://bench.test/p", SPECS, "main", 10_000, done_js="() => true", map_element="canvas"
+    )
     assert 0.9 <= main < 1.4  # the draw call's task (from 0.4 s, 0.5 s long) has ended
     assert drawn == pytest.approx(main, abs=0.02)  # the same drawing, seen from two frames
 
 
 def test_a_map_below_the_content_is_timed_apart(bench_page):
-    main, drawn, _ = visit(bench_page, "http://bench.test/p", SPECS, "below", 10_000, done_js="() => true",
-                            map_element="canvas")
+    main, drawn, _ = visit(
+        bench_page, "http://bench.test/p", SPECS, "below", 10_000, done_js="() => true", map_element="canvas"
+    )
     assert 0.2 <= main < 0.4
     assert 0.9 <= drawn < 1.4

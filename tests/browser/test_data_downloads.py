@@ -1,5 +1,6 @@
 """Files downloaded from /data are byte for byte the published ones: their SHA-256 is the ``hash``
 that the release's datapackage.json declares."""
+
 from __future__ import annotations
 
 import hashlib

@@ -12,6 +12,7 @@ neighborhood): no dialog ever opens, no request goes to evil.example, no injecte
 the payload is shown as literal text where it is shown. Then SQL injection typed into the track page
 and put into the map's URL changes nothing and is answered with a message.
 """
+
 from __future__ import annotations
 
 import csv
@@ -142,7 +143,9 @@ def test_track_page_shows_every_payload_as_text(hostile_site, watched, wait_for_
         notes = page.locator('[data-testid="stText"]').all_inner_texts()
         expected = payload.strip() if not payload.startswith(("=", "+", "-", "@", "\t")) else "'" + payload.strip()
         expected = expected.replace('"https://evil.example/?q=1","open")', '"[link removed]')
-        assert f"Details {payload.strip()}".replace('"https://evil.example/?q=1","open")', '"[link removed]') in notes, (rid, notes)
+        assert (
+            f"Details {payload.strip()}".replace('"https://evil.example/?q=1","open")', '"[link removed]') in notes
+        ), (rid, notes)
         assert expected in notes, (rid, expected, notes)  # the agency's note, literally
         if k % 3 == 0:
             expect(page.get_by_text(f"City's wording: {hostile.STATUS_PAYLOAD}", exact=True)).to_be_visible()
@@ -172,12 +175,19 @@ def _points_and_view(release, code: str):
     engine = create_engine(release.db_url)
     try:
         with engine.connect() as conn:
-            geometry = json.loads(conn.execute(text("SELECT geometry_geojson FROM neighborhoods WHERE neighborhood_code = :c"),
-                                               {"c": hostile.HOOD}).scalar())
-            points = conn.execute(text("SELECT service_request_id, lat, long FROM service_requests "
-                                       "WHERE neighborhood_code = :n AND service_code = :c "
-                                       "ORDER BY service_request_id NOT LIKE 'HX-OLD%', service_request_id"),
-                                  {"n": hostile.HOOD, "c": code}).all()
+            geometry = json.loads(
+                conn.execute(
+                    text("SELECT geometry_geojson FROM neighborhoods WHERE neighborhood_code = :c"), {"c": hostile.HOOD}
+                ).scalar()
+            )
+            points = conn.execute(
+                text(
+                    "SELECT service_request_id, lat, long FROM service_requests "
+                    "WHERE neighborhood_code = :n AND service_code = :c "
+                    "ORDER BY service_request_id NOT LIKE 'HX-OLD%', service_request_id"
+                ),
+                {"n": hostile.HOOD, "c": code},
+            ).all()
     finally:
         engine.dispose()
     return points, maps.view_for([maps.display_geometry(geometry)], 360, 420)  # as pages/map.py frames it
@@ -190,7 +200,7 @@ def hover_point(page, view, lat: float, lon: float, expected: str) -> str:
     box = canvas.bounding_box()
     cx, cy = _web_mercator(view.latitude, view.longitude)
     x, y = _web_mercator(lat, lon)
-    scale = 2 ** view.zoom
+    scale = 2**view.zoom
     canvas.hover(position={"x": box["width"] / 2 + (x - cx) * scale, "y": box["height"] / 2 + (y - cy) * scale})
     tip = page.locator(TOOLTIP).first
     expect(tip).to_contain_text(expected)
@@ -219,13 +229,23 @@ def test_map_tooltips_show_payloads_as_text(hostile_site, watched, wait_for_stre
 def test_map_neighborhood_tooltip_and_injected_params(hostile_site, watched, wait_for_streamlit):
     release, base = hostile_site
     page, _ = watched
-    visit(page, _url(base, "/map", nbhd=hostile.HOOD, type=hostile.code_of(hostile.TYPE_PAYLOADS[0])), wait_for_streamlit)
+    visit(
+        page, _url(base, "/map", nbhd=hostile.HOOD, type=hostile.code_of(hostile.TYPE_PAYLOADS[0])), wait_for_streamlit
+    )
     _, view = _points_and_view(release, "none")
     canvas = page.locator(MAP).first
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     found = None
-    for dx, dy in [(0, 0), (40, 40), (-40, 40), (40, -40), (-40, -40), (0, 80), (80, 0)]:  # somewhere in N03, off the points
+    for dx, dy in [
+        (0, 0),
+        (40, 40),
+        (-40, 40),
+        (40, -40),
+        (-40, -40),
+        (0, 80),
+        (80, 0),
+    ]:  # somewhere in N03, off the points
         canvas.hover(position={"x": box["width"] / 2 + dx, "y": box["height"] / 2 + dy})
         page.wait_for_timeout(150)
         text = page.locator(TOOLTIP).first.inner_text() if page.locator(TOOLTIP).count() else ""
@@ -234,8 +254,11 @@ def test_map_neighborhood_tooltip_and_injected_params(hostile_site, watched, wai
             break
     assert found and found.splitlines()[0] == hostile.HOOD_NAME, found
     # payloads in the URL: ignored, and named in a message as text
-    visit(page, _url(base, "/map", type=hostile.SCRIPT, nbhd=hostile.IMG, status=hostile.SVG, measure=hostile.MD_LINK),
-          wait_for_streamlit)
+    visit(
+        page,
+        _url(base, "/map", type=hostile.SCRIPT, nbhd=hostile.IMG, status=hostile.SVG, measure=hostile.MD_LINK),
+        wait_for_streamlit,
+    )
     alerts = alert_texts(page)
     assert f"Ignored unknown request type '{hostile.SCRIPT}'" in alerts
     assert f"Ignored unknown neighborhood '{hostile.IMG}'" in alerts
@@ -285,8 +308,16 @@ def test_data_page_and_its_export(hostile_site, watched, wait_for_streamlit, tmp
     text = Path(download.value.path()).read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert any(r["service_name"] == hostile.TYPE_PAYLOADS[0] for r in rows)
-    text_fields = ["service_request_id", "status_description", "status_notes", "service_name", "description",
-                   "agency_responsible", "address", "neighborhood"]
+    text_fields = [
+        "service_request_id",
+        "status_description",
+        "status_notes",
+        "service_name",
+        "description",
+        "agency_responsible",
+        "address",
+        "neighborhood",
+    ]
     formulas = [(f, r[f]) for r in rows for f in text_fields if r[f].startswith(("=", "+", "-", "@", "\t", "\r"))]
     assert formulas == []
     assert_nothing_injected(page, "data after export")
@@ -308,8 +339,10 @@ def _counts(db_url: str) -> dict:
     engine = create_engine(db_url)
     try:
         with engine.connect() as conn:
-            return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()  # table names are constants
-                    for t in ("service_requests", "releases", "neighborhoods", "service_types")}
+            return {
+                t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()  # table names are constants
+                for t in ("service_requests", "releases", "neighborhoods", "service_types")
+            }
     finally:
         engine.dispose()
 
@@ -318,8 +351,14 @@ def test_sql_injection_typed_and_in_the_url_changes_nothing(hostile_site, watche
     release, base = hostile_site
     page, _ = watched
     before = _counts(release.db_url)
-    for payload in ["'; DROP TABLE service_requests; --", '" OR ""="', "%' UNION SELECT version, title FROM releases --"]:
-        visit(page, base + "/track", wait_for_streamlit)  # (a second lookup from the same box is not run: see the report)
+    for payload in [
+        "'; DROP TABLE service_requests; --",
+        '" OR ""="',
+        "%' UNION SELECT version, title FROM releases --",
+    ]:
+        visit(
+            page, base + "/track", wait_for_streamlit
+        )  # (a second lookup from the same box is not run: see the report)
         page.get_by_label("Request id").fill(payload)
         page.get_by_role("button", name="Look up").click()
         wait_for_streamlit(page)

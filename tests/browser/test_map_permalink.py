@@ -3,6 +3,7 @@
 Runs on the demo release: its requests span months (the New York City sample covers one day,
 so it has no date range to narrow).
 """
+
 from __future__ import annotations
 
 import re
@@ -65,8 +66,12 @@ def test_map_permalink_restores_its_filters(demo_site, page, browser, wait_for_s
     page.wait_for_url(re.compile(rf"from={start}&to={end}"))
     wait_for_streamlit(page)
 
-    expected = {"types": ["Pothole", "Streetlight Out"], "status": "Open", "neighborhood": "Maple Hill",
-                "dates": [start.isoformat(), end.isoformat()]}
+    expected = {
+        "types": ["Pothole", "Streetlight Out"],
+        "status": "Open",
+        "neighborhood": "Maple Hill",
+        "dates": [start.isoformat(), end.isoformat()],
+    }
     shown = widget_state(page)
     assert {k: shown[k] for k in expected} == expected  # the UI took every choice
     permalink = page.url

@@ -6,6 +6,7 @@ release, a full-height screenshot in artifacts/screenshots/<release>-<page>-<wid
 with no 'serious' or 'critical' violation (every violation, whatever its impact, is written to
 artifacts/axe/<release>-<page>-<width>.json). All problems of a visit are reported together.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,22 +26,54 @@ TABLE = '[data-testid="stDataFrame"]'
 # page: (path, main heading, what else shows the page's main content)
 # Each check is ("heading" | "button" | "field" | "text", name) or ("css", selector).
 PAGES = {
-    "home": ("/", "311 service requests", [
-        ("heading", "The latest 30 days"), ("text", "New requests"), ("text", "Open backlog"),
-        ("heading", "Track a request"), ("field", "Request id"), ("button", "Track")]),
-    "map": ("/map", "Map of requests", [
-        ("field", "Request types"), ("text", "Shade neighborhoods by"), ("css", MAP),
-        ("text", "requests match the filters")]),
-    "track": ("/track", "Track a request", [
-        ("field", "Request id"), ("button", "Look up"),
-        ("text", "Enter the id of a service request")]),
-    "neighborhood": ("/neighborhood", "Neighborhood report", [
-        ("text", "Top request types in the period"), ("css", MAP), ("heading", "Downloads"),
-        ("button", "Printable brief (PDF)")]),
+    "home": (
+        "/",
+        "311 service requests",
+        [
+            ("heading", "The latest 30 days"),
+            ("text", "New requests"),
+            ("text", "Open backlog"),
+            ("heading", "Track a request"),
+            ("field", "Request id"),
+            ("button", "Track"),
+        ],
+    ),
+    "map": (
+        "/map",
+        "Map of requests",
+        [
+            ("field", "Request types"),
+            ("text", "Shade neighborhoods by"),
+            ("css", MAP),
+            ("text", "requests match the filters"),
+        ],
+    ),
+    "track": (
+        "/track",
+        "Track a request",
+        [("field", "Request id"), ("button", "Look up"), ("text", "Enter the id of a service request")],
+    ),
+    "neighborhood": (
+        "/neighborhood",
+        "Neighborhood report",
+        [
+            ("text", "Top request types in the period"),
+            ("css", MAP),
+            ("heading", "Downloads"),
+            ("button", "Printable brief (PDF)"),
+        ],
+    ),
     "performance": ("/performance", "Performance", [("field", "Period"), ("css", TABLE)]),
-    "data": ("/data", "Data", [
-        ("heading", "Files"), ("button", "Download service_requests.csv"),
-        ("heading", "Data dictionary"), ("heading", "Versions")]),
+    "data": (
+        "/data",
+        "Data",
+        [
+            ("heading", "Files"),
+            ("button", "Download service_requests.csv"),
+            ("heading", "Data dictionary"),
+            ("heading", "Versions"),
+        ],
+    ),
 }
 
 
@@ -68,8 +101,11 @@ def content_problems(page, site, heading: str, checks: list) -> list[str]:
     footer_text = footer.inner_text() if footer.count() else ""
     license_title = site.package["licenses"][0]["title"]
     source_title = site.package["sources"][0]["title"]
-    for label, text in [("license", f"License: {license_title}"), ("source", f"Source: {source_title}"),
-                        ("release version", f"release {site.version}")]:
+    for label, text in [
+        ("license", f"License: {license_title}"),
+        ("source", f"Source: {source_title}"),
+        ("release version", f"release {site.version}"),
+    ]:
         if text not in footer_text:
             problems.append(f"attribution lacks the {label} ({text!r}); footer: {footer_text[:300]!r}")
     banner = page.get_by_text(re.compile(r"^DEMO DATA$"))
@@ -83,19 +119,28 @@ def content_problems(page, site, heading: str, checks: list) -> list[str]:
 def axe_problems(violations: list[dict], name: str) -> list[str]:
     """The blocking violations as lines; every violation goes to artifacts/axe/<name>.json."""
     AXE_REPORTS.mkdir(parents=True, exist_ok=True)
-    (AXE_REPORTS / f"{name}.json").write_text(json.dumps(
-        [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-          "targets": [n["target"] for n in v["nodes"]]} for v in violations], indent=1))
-    return [f"axe {v['id']} ({v['impact']}): {v['help']} -> "
-            + "; ".join(" ".join(n["target"]) for n in v["nodes"][:8])
-            for v in violations if v.get("impact") in BLOCKING]
+    (AXE_REPORTS / f"{name}.json").write_text(
+        json.dumps(
+            [
+                {"id": v["id"], "impact": v["impact"], "help": v["help"], "targets": [n["target"] for n in v["nodes"]]}
+                for v in violations
+            ],
+            indent=1,
+        )
+    )
+    return [
+        f"axe {v['id']} ({v['impact']}): {v['help']} -> " + "; ".join(" ".join(n["target"]) for n in v["nodes"][:8])
+        for v in violations
+        if v.get("impact") in BLOCKING
+    ]
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", list(PAGES))
 @pytest.mark.parametrize("site", SITES, indirect=True)
 def test_page_shows_its_content_attribution_and_passes_axe(
-        site, name, width, tab, wait_for_streamlit, full_height, run_axe, save_screenshot):
+    site, name, width, tab, wait_for_streamlit, full_height, run_axe, save_screenshot
+):
     path, heading, checks = PAGES[name]
     page = tab(width)
     page.goto(site.url(path))

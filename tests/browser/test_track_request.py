@@ -1,4 +1,5 @@
 """Track a real New York City request, open and closed, by URL and through the home page's box."""
+
 from __future__ import annotations
 
 import csv
@@ -33,8 +34,7 @@ def expect_request_shown(page, row: dict) -> None:
 
 
 @pytest.mark.parametrize("status", ["open", "closed"])
-def test_track_by_url_on_a_phone(nyc_site, tab, wait_for_streamlit, full_height, run_axe,
-                                 save_screenshot, status):
+def test_track_by_url_on_a_phone(nyc_site, tab, wait_for_streamlit, full_height, run_axe, save_screenshot, status):
     row = pick_request(nyc_site, status)
     page = tab("390")
     page.goto(nyc_site.url(f"/track?id={row['service_request_id']}"))
@@ -43,8 +43,11 @@ def test_track_by_url_on_a_phone(nyc_site, tab, wait_for_streamlit, full_height,
     assert page.get_by_label("Request id").input_value() == row["service_request_id"]
     with full_height(page):  # the answer page itself: screenshot and accessibility
         save_screenshot(page, f"nyc-track-{status}-390")
-        serious = [f"{v['id']} ({v['impact']}): " + "; ".join(" ".join(n["target"]) for n in v["nodes"][:8])
-                   for v in run_axe(page) if v.get("impact") in ("serious", "critical")]
+        serious = [
+            f"{v['id']} ({v['impact']}): " + "; ".join(" ".join(n["target"]) for n in v["nodes"][:8])
+            for v in run_axe(page)
+            if v.get("impact") in ("serious", "critical")
+        ]
     assert not serious, "\n".join(serious)
 
 

@@ -7,6 +7,7 @@
   ``shared_data`` first, so they skip locally and fail in CI when ../shared/data is absent.
 - ``run_cli``: ``python -m etl ...`` in-process; returns (exit code, stdout, stderr).
 """
+
 from __future__ import annotations
 
 import json
@@ -15,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from etl_testkit import AS_OF, CITIES, TINY, CityReleases, CityRun, read_text_csv
 
 from etl.cli import main as cli_main
-from etl_testkit import AS_OF, CITIES, TINY, CityReleases, CityRun, read_text_csv
 
 
 @pytest.fixture(scope="session")
@@ -80,16 +81,24 @@ def tiny_release(tmp_path_factory) -> TinyRelease:
 
     base = tmp_path_factory.mktemp("tiny")
     db_url = f"sqlite:///{base / 'portal.db'}"
-    result = publish_release(str(TINY / "profile.toml"), TINY / "requests.csv", out=base / "out", db_url=db_url,
-                             as_of=datetime.fromisoformat(AS_OF), private_dir=base / "private")
+    result = publish_release(
+        str(TINY / "profile.toml"),
+        TINY / "requests.csv",
+        out=base / "out",
+        db_url=db_url,
+        as_of=datetime.fromisoformat(AS_OF),
+        private_dir=base / "private",
+    )
     return TinyRelease(base / "out", db_url, base / "private", result)
 
 
 @pytest.fixture
 def run_cli(capsys):
     """``python -m etl <args>`` in-process: (exit code, stdout, stderr)."""
+
     def call(*args: str) -> tuple[int, str, str]:
         code = cli_main([str(a) for a in args])
         captured = capsys.readouterr()
         return code, captured.out, captured.err
+
     return call

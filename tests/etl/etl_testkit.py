@@ -3,6 +3,7 @@
 Imported by tests/etl/conftest.py and the test modules (tests/etl is on sys.path, as for
 tests/portal/sample_release.py).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,10 +44,31 @@ def db_scalar(db_url: str, sql: str):
         engine.dispose()
 
 
-def publish_cmd(profile: str, input_path: Path, out: Path, db_url: str, boundaries: Path | None = None,
-                as_of: str = AS_OF, private_dir: Path | None = None) -> list[str]:
-    cmd = [sys.executable, "-m", "etl", "publish", "--profile", str(profile), "--input", str(input_path),
-           "--out", str(out), "--db", db_url, "--as-of", as_of]
+def publish_cmd(
+    profile: str,
+    input_path: Path,
+    out: Path,
+    db_url: str,
+    boundaries: Path | None = None,
+    as_of: str = AS_OF,
+    private_dir: Path | None = None,
+) -> list[str]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "etl",
+        "publish",
+        "--profile",
+        str(profile),
+        "--input",
+        str(input_path),
+        "--out",
+        str(out),
+        "--db",
+        db_url,
+        "--as-of",
+        as_of,
+    ]
     if boundaries:
         cmd += ["--boundaries", str(boundaries)]
     if private_dir:
@@ -83,7 +105,9 @@ class CityRun:
         return self.out / self.package
 
     def command(self, out: Path, db_url: str) -> list[str]:
-        return publish_cmd(self.city, self.raw_path, out, db_url, self.boundaries, REAL_AS_OF, self.base / f"private-{out.name}")
+        return publish_cmd(
+            self.city, self.raw_path, out, db_url, self.boundaries, REAL_AS_OF, self.base / f"private-{out.name}"
+        )
 
     def profile(self):
         from etl.profile import load_profile
@@ -126,8 +150,11 @@ class CityRun:
 
 def file_hashes(release: Path) -> dict[str, str]:
     root = release.resolve()
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def snapshot(out: Path, package: str, db_url: str) -> dict:
@@ -156,7 +183,16 @@ class CityReleases:
             base = self.base / city
             base.mkdir(parents=True)
             raw_path, bounds_path = shared_data / folder / raw, shared_data / folder / bounds
-            first = run(publish_cmd(city, raw_path, base / "out", f"sqlite:///{base / 'portal.db'}", bounds_path,
-                                    REAL_AS_OF, base / "private-out"))
+            first = run(
+                publish_cmd(
+                    city,
+                    raw_path,
+                    base / "out",
+                    f"sqlite:///{base / 'portal.db'}",
+                    bounds_path,
+                    REAL_AS_OF,
+                    base / "private-out",
+                )
+            )
             self.runs[city] = CityRun(city, package, raw_path, bounds_path, base, first)
         return self.runs[city]

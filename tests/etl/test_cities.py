@@ -4,6 +4,7 @@ Every city is published once per session (``city_releases`` in conftest.py); the
 (same OUT and database, then a fresh OUT and database) are made once, by the first test that
 needs them. The raw files are read where they are, in ../shared/data; nothing is copied.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from etl_testkit import db_scalar, read_text_csv
 
 from etl.validate import field_names, load_schema
-from etl_testkit import db_scalar, read_text_csv
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]
 
@@ -27,23 +28,38 @@ COUNTS = {
     "chicago": (5000, 5000, 0),
 }
 FRICTIONLESS = Path(sys.executable).parent / "frictionless"
-DATA_FILES = ["data/changes.csv", "data/neighborhoods.geojson", "data/service_requests.csv",
-              "data/service_requests.parquet", "data/service_types.csv"]
+DATA_FILES = [
+    "data/changes.csv",
+    "data/neighborhoods.geojson",
+    "data/service_requests.csv",
+    "data/service_requests.parquet",
+    "data/service_types.csv",
+]
 
 
 def test_publish_exits_0_and_prints_the_counts(city):
     read, published, quarantined = COUNTS[city.city]
     lines = city.first.stdout.splitlines()
     assert city.first.returncode == 0
-    assert lines[:3] == [f"rows read:        {read:,}", f"rows published:   {published:,}",
-                         f"rows quarantined: {quarantined:,}"]
-    assert lines[3] == f"new release 1.0.0: {city.out / city.package / 'datapackage.json'} (-> {city.out.resolve() / 'releases' / city.package / '1.0.0'})"
+    assert lines[:3] == [
+        f"rows read:        {read:,}",
+        f"rows published:   {published:,}",
+        f"rows quarantined: {quarantined:,}",
+    ]
+    assert (
+        lines[3]
+        == f"new release 1.0.0: {city.out / city.package / 'datapackage.json'} (-> {city.out.resolve() / 'releases' / city.package / '1.0.0'})"
+    )
 
 
 def test_frictionless_cli_validates_the_package(city):
     assert FRICTIONLESS.is_file(), f"{FRICTIONLESS} missing: install the project with scripts/setup.sh"
-    as_json = subprocess.run([str(FRICTIONLESS), "validate", "--json", str(city.release / "datapackage.json")],
-                             capture_output=True, text=True, timeout=300)
+    as_json = subprocess.run(
+        [str(FRICTIONLESS), "validate", "--json", str(city.release / "datapackage.json")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert as_json.returncode == 0, as_json.stdout + as_json.stderr
     report = json.loads(as_json.stdout)
     assert report["valid"] is True
@@ -89,7 +105,10 @@ def test_second_run_into_the_same_folder_changes_nothing(city):
     assert rep["after"] == rep["before"]
     assert sorted(p.name for p in (city.out / "releases" / city.package).iterdir()) == [".index", "1.0.0"]
     # the second run's index (written while it ran) is gone with the release it did not make
-    assert sorted(p.name for p in (city.out / "releases" / city.package / ".index").iterdir()) == ["1.0.0.csv-lines.npy", "1.0.0.parquet"]
+    assert sorted(p.name for p in (city.out / "releases" / city.package / ".index").iterdir()) == [
+        "1.0.0.csv-lines.npy",
+        "1.0.0.parquet",
+    ]
 
 
 def test_fresh_folder_gives_byte_identical_data(city):
@@ -98,11 +117,15 @@ def test_fresh_folder_gives_byte_identical_data(city):
     before, fresh = rep["before"], rep["fresh"]
     assert fresh["version"] == before["version"] == "1.0.0"
     # report.json holds the run's timings, so its hash may differ; every other resource is identical.
-    assert {k: v for k, v in fresh["resource_hashes"].items() if k != "report"} == \
-           {k: v for k, v in before["resource_hashes"].items() if k != "report"}
+    assert {k: v for k, v in fresh["resource_hashes"].items() if k != "report"} == {
+        k: v for k, v in before["resource_hashes"].items() if k != "report"
+    }
     assert {f: fresh["files"][f] for f in DATA_FILES} == {f: before["files"][f] for f in DATA_FILES}
     assert fresh["files"]["changelog.json"] == before["files"]["changelog.json"]
-    reports = [json.loads((out / city.package / "report.json").read_text(encoding="utf-8")) for out in (city.out, city.base / "fresh")]
+    reports = [
+        json.loads((out / city.package / "report.json").read_text(encoding="utf-8"))
+        for out in (city.out, city.base / "fresh")
+    ]
     for r in reports:
         del r["timing_seconds"]
     assert reports[0] == reports[1]
@@ -122,7 +145,9 @@ def test_database_holds_the_release_once(city):
 
 
 def test_quarantine_stays_private(city):
-    published_files = {p.relative_to(city.release.resolve()).as_posix() for p in city.release.resolve().rglob("*") if p.is_file()}
+    published_files = {
+        p.relative_to(city.release.resolve()).as_posix() for p in city.release.resolve().rglob("*") if p.is_file()
+    }
     assert published_files == {"datapackage.json", "report.json", "changelog.json", *DATA_FILES}
     private = city.base / "private-out" / city.package / "1.0.0"
     assert sorted(p.name for p in private.iterdir()) == ["quarantine_reasons.csv", "quarantine_rows.csv"]

@@ -1,12 +1,13 @@
 """Duplicate ids: the latest update wins; on a tie, or without update times, the later row wins."""
+
 from __future__ import annotations
 
 import pytest
+from etl_testkit import FIXTURES, TINY
 
 from etl.dedupe import find_superseded
 from etl.profile import load_profile
 from etl.sources import read_header
-from etl_testkit import FIXTURES, TINY
 
 DEDUPE = FIXTURES / "dedupe" / "requests.csv"
 
@@ -37,15 +38,26 @@ def test_find_superseded_no_duplicates(profile):
 def test_publish_keeps_the_winner(tmp_path):
     from datetime import datetime
 
-    from etl.pipeline import publish_release
     from etl_testkit import AS_OF, read_text_csv
 
-    result = publish_release(str(TINY / "profile.toml"), DEDUPE, out=tmp_path / "out", db_url=f"sqlite:///{tmp_path / 'x.db'}",
-                             as_of=datetime.fromisoformat(AS_OF), private_dir=tmp_path / "private")
+    from etl.pipeline import publish_release
+
+    result = publish_release(
+        str(TINY / "profile.toml"),
+        DEDUPE,
+        out=tmp_path / "out",
+        db_url=f"sqlite:///{tmp_path / 'x.db'}",
+        as_of=datetime.fromisoformat(AS_OF),
+        private_dir=tmp_path / "private",
+    )
     published = read_text_csv(result.release_dir / "data" / "service_requests.csv").set_index("service_request_id")
     assert published["status_notes"].to_dict() == {
-        "D-1": "row 2: latest update wins", "D-2": "row 5: tie, later row wins", "D-3": "row 6: dated (ISO) wins over blank",
-        "D-4": "row 9: both blank, later row wins", "D-5": "row 10: unique", "D-6": "row 12: later row wins",
+        "D-1": "row 2: latest update wins",
+        "D-2": "row 5: tie, later row wins",
+        "D-3": "row 6: dated (ISO) wins over blank",
+        "D-4": "row 9: both blank, later row wins",
+        "D-5": "row 10: unique",
+        "D-6": "row 12: later row wins",
     }
     assert result.report["quarantine_reasons"] == {"duplicate_id_superseded": 6, "missing_id": 2}
     assert (result.report["rows_read"], result.report["rows_published"]) == (14, 6)

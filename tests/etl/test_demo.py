@@ -11,16 +11,41 @@ from etl import demo
 
 PROFILES = Path(__file__).resolve().parents[2] / "etl" / "profiles"
 COLUMNS = [
-    "request_id", "opened_at", "last_update", "due", "closed_at", "status", "resolution",
-    "category", "details", "department", "street_address", "zip", "latitude", "longitude",
-    "district_code", "source", "photo", "reporter_name", "reporter_phone", "reporter_email",
+    "request_id",
+    "opened_at",
+    "last_update",
+    "due",
+    "closed_at",
+    "status",
+    "resolution",
+    "category",
+    "details",
+    "department",
+    "street_address",
+    "zip",
+    "latitude",
+    "longitude",
+    "district_code",
+    "source",
+    "photo",
+    "reporter_name",
+    "reporter_phone",
+    "reporter_email",
 ]
 # Exact planted faults for the default arguments (n_rows=6000, seed=311).
 EXPECTED_FAULTS = {
-    "missing_coordinates": 60, "zero_coordinates": 30, "outside_point": 30,
-    "closed_before_opened": 30, "closed_at_on_open": 30, "mojibake_resolution": 60,
-    "pii_in_text": 60, "duplicate_id": 30, "mixed_case_category": 60, "blank_zip": 60,
-    "blank_due": 30, "foreign_media_host": 18,
+    "missing_coordinates": 60,
+    "zero_coordinates": 30,
+    "outside_point": 30,
+    "closed_before_opened": 30,
+    "closed_at_on_open": 30,
+    "mojibake_resolution": 60,
+    "pii_in_text": 60,
+    "duplicate_id": 30,
+    "mixed_case_category": 60,
+    "blank_zip": 60,
+    "blank_due": 30,
+    "foreign_media_host": 18,
 }
 OPEN = {"New", "Assigned", "In Progress"}
 CLOSED = {"Completed", "Cancelled", "Duplicate"}
@@ -57,7 +82,8 @@ def test_generate_demo_requests_is_deterministic(frame, tmp_path):
     assert b"\r" not in a
     assert a.decode("utf-8").split("\n", 1)[0] == ",".join(COLUMNS)
     assert pd.read_csv(tmp_path / "a" / "requests.csv", dtype=str, keep_default_na=False).equals(
-        frame.astype(object).astype(str))
+        frame.astype(object).astype(str)
+    )
 
 
 def test_generate_demo_requests_seed_changes_data():

@@ -5,6 +5,7 @@
 - docs/data-rules.md lists exactly the quality flags, redaction reasons and quarantine reasons the
   code can emit (found by reading etl/ with ast), and its per-city counts are the real ones.
 """
+
 from __future__ import annotations
 
 import ast
@@ -14,9 +15,9 @@ import shutil
 from datetime import datetime
 
 import pytest
+from etl_testkit import AS_OF, FIXTURES, REPO, read_text_csv
 
 from etl.profile import KEYS, REQUIRED_MAPPINGS, load_profile
-from etl_testkit import AS_OF, FIXTURES, REPO, read_text_csv
 
 PROFILES_MD = REPO / "docs" / "profiles.md"
 RULES_MD = REPO / "docs" / "data-rules.md"
@@ -28,7 +29,7 @@ def _section(markdown: str, heading: str) -> str:
     level = heading.split(" ")[0]
     start = markdown.index(f"\n{heading}\n") + len(heading) + 2
     nxt = re.compile(rf"^#{{1,{len(level)}}} ", re.M).search(markdown, start)
-    return markdown[start:nxt.start() if nxt else len(markdown)]
+    return markdown[start : nxt.start() if nxt else len(markdown)]
 
 
 def _table(text: str) -> list[list[str]]:
@@ -49,7 +50,10 @@ def _default(key_section: str, key: str, default) -> str:
 def test_profiles_md_documents_every_key(section):
     rows = _table(_section(PROFILES_MD.read_text(encoding="utf-8"), f"### [{section}]"))
     documented = [(r[0], r[1], r[2]) for r in rows]
-    expected = [(f"`{key}`", TOML_TYPES[typ], _default(section, key, default)) for key, (typ, default, _help) in KEYS[section].items()]
+    expected = [
+        (f"`{key}`", TOML_TYPES[typ], _default(section, key, default))
+        for key, (typ, default, _help) in KEYS[section].items()
+    ]
     assert documented == expected
     assert all(r[3] for r in rows)  # every key has a meaning
 
@@ -68,24 +72,52 @@ def test_profiles_md_example_profile_publishes(tmp_path):
 
     from etl.pipeline import publish_release
 
-    result = publish_release(str(tmp_path / "springfield.toml"), FIXTURES / "json_city" / "requests.jsonl", out=tmp_path / "out",
-                             db_url=f"sqlite:///{tmp_path / 'portal.db'}", as_of=datetime.fromisoformat(AS_OF),
-                             private_dir=tmp_path / "private")
+    result = publish_release(
+        str(tmp_path / "springfield.toml"),
+        FIXTURES / "json_city" / "requests.jsonl",
+        out=tmp_path / "out",
+        db_url=f"sqlite:///{tmp_path / 'portal.db'}",
+        as_of=datetime.fromisoformat(AS_OF),
+        private_dir=tmp_path / "private",
+    )
     report = result.report
     assert (report["rows_read"], report["rows_published"], report["rows_quarantined"]) == (6, 4, 2)
     assert report["quarantine_reasons"] == {"duplicate_id_superseded": 1, "malformed_row": 1}
     published = read_text_csv(result.release_dir / "data" / "service_requests.csv").set_index("service_request_id")
-    cols = ["status", "service_name", "requested_datetime", "address", "lat", "long", "neighborhood_code", "channel", "quality_flags"]
-    assert published.loc["SPR-1", cols].tolist() == ["closed", "Streetlight Out", "2024-05-01T08:30:00-05:00",
-                                                     "700 block of EVERGREEN TERRACE", "41.951", "-87.655", "1", "mobile", ""]
+    cols = [
+        "status",
+        "service_name",
+        "requested_datetime",
+        "address",
+        "lat",
+        "long",
+        "neighborhood_code",
+        "channel",
+        "quality_flags",
+    ]
+    assert published.loc["SPR-1", cols].tolist() == [
+        "closed",
+        "Streetlight Out",
+        "2024-05-01T08:30:00-05:00",
+        "700 block of EVERGREEN TERRACE",
+        "41.951",
+        "-87.655",
+        "1",
+        "mobile",
+        "",
+    ]
     assert published.loc["SPR-2", ["status", "neighborhood_code", "quality_flags"]].tolist() == [
-        "closed", "2", "missing_coordinates;neighborhood_from_area_code"]
+        "closed",
+        "2",
+        "missing_coordinates;neighborhood_from_area_code",
+    ]
     assert published.loc["SPR-3", "description"] == "Deep hole, call me on [phone removed]"
     text = (result.release_dir / "data" / "service_requests.csv").read_text(encoding="utf-8")
     assert "homer@example.com" not in text and "caller_email" not in text
 
 
 # --- data-rules.md against the code -----------------------------------------------------------------
+
 
 def _literal(node) -> str | None:
     """A flag name from a str constant, or a template from an f-string ('invalid_{col}' -> 'invalid_<field>')."""
@@ -106,14 +138,23 @@ def emitted_names() -> dict[str, set[str]]:
             func = node.func
             name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
             if name == "add_flag" and len(node.args) >= 3:
-                column = node.args[3] if len(node.args) > 3 else next((k.value for k in node.keywords if k.arg == "column"), None)
+                column = (
+                    node.args[3]
+                    if len(node.args) > 3
+                    else next((k.value for k in node.keywords if k.arg == "column"), None)
+                )
                 found[_literal(column) if column is not None else "quality_flags"].add(_literal(node.args[2]))
             elif name == "reject" and len(node.args) >= 2:
                 found["quarantine"].add(_literal(node.args[1]))
             elif name in ("add_rows", "on_bad_row") and len(node.args) >= 3:
                 found["quarantine"].add(_literal(node.args[2]))
-            elif name == "append" and isinstance(func.value, ast.Attribute) and func.value.attr == "rejects" \
-                    and node.args and isinstance(node.args[0], ast.Tuple):
+            elif (
+                name == "append"
+                and isinstance(func.value, ast.Attribute)
+                and func.value.attr == "rejects"
+                and node.args
+                and isinstance(node.args[0], ast.Tuple)
+            ):
                 found["quarantine"].add(_literal(node.args[0].elts[1]))
     return {k: v - {None} for k, v in found.items()}
 
@@ -125,15 +166,28 @@ def documented_names(heading: str) -> list[str]:
 
 def test_scanner_finds_the_known_names():
     names = emitted_names()
-    assert {"closed_before_requested", "placeholder_location", "outside_boundaries", "mojibake_fixed_<field>"} <= names["quality_flags"]
+    assert {"closed_before_requested", "placeholder_location", "outside_boundaries", "mojibake_fixed_<field>"} <= names[
+        "quality_flags"
+    ]
     assert {"sensitive_type", "text_scrubbed_<field>"} <= names["redaction_reason"]
-    assert {"missing_id", "unknown_status", "malformed_row", "invalid_encoding", "duplicate_id_superseded",
-            "schema_violation"} <= names["quarantine"]
+    assert {
+        "missing_id",
+        "unknown_status",
+        "malformed_row",
+        "invalid_encoding",
+        "duplicate_id_superseded",
+        "schema_violation",
+    } <= names["quarantine"]
 
 
-@pytest.mark.parametrize("heading, kind", [
-    ("## Quality flags", "quality_flags"), ("## Redactions", "redaction_reason"), ("## Quarantine reasons", "quarantine"),
-])
+@pytest.mark.parametrize(
+    "heading, kind",
+    [
+        ("## Quality flags", "quality_flags"),
+        ("## Redactions", "redaction_reason"),
+        ("## Quarantine reasons", "quarantine"),
+    ],
+)
 def test_data_rules_md_documents_every_name(heading, kind):
     documented = documented_names(heading)
     assert len(documented) == len(set(documented))
@@ -149,7 +203,11 @@ def _matches(name: str, documented: list[str]) -> list[str]:
 
 def test_every_flag_in_a_report_is_documented(tiny_release):
     report = tiny_release.report
-    for heading, key in (("## Quality flags", "quality_flags"), ("## Redactions", "redactions"), ("## Quarantine reasons", "quarantine_reasons")):
+    for heading, key in (
+        ("## Quality flags", "quality_flags"),
+        ("## Redactions", "redactions"),
+        ("## Quarantine reasons", "quarantine_reasons"),
+    ):
         documented = documented_names(heading)
         assert [n for n in report[key] if len(_matches(n, documented)) != 1] == []
 

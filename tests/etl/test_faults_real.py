@@ -5,6 +5,7 @@ independently of the ETL; the assertions are the documented rule's exact outcome
 CSV (docs/data-rules.md). Where no real row shows a fault ((0, 0) coordinates), the Tiny City
 fixture (tests/fixtures/etl/tiny) is used instead, and a test proves no real row has it.
 """
+
 from __future__ import annotations
 
 import ast
@@ -16,9 +17,9 @@ from datetime import datetime
 import pandas as pd
 import pytest
 import shapely
+from etl_testkit import CITIES, read_text_csv
 
 from etl.profile import load_profile
-from etl_testkit import CITIES, read_text_csv
 
 shared = pytest.mark.shared
 
@@ -34,6 +35,7 @@ def _flagged(published: pd.DataFrame, flag: str) -> set[str]:
 
 # --- closed before created ----------------------------------------------------------------------
 
+
 @shared
 def test_nyc_closed_before_created_nulls_the_close_date(nyc):
     raw = nyc.raw()
@@ -48,7 +50,10 @@ def test_nyc_closed_before_created_nulls_the_close_date(nyc):
     assert rows["days_to_close"].tolist() == ["", ""]
     assert rows["status"].tolist() == ["closed", "closed"]
     # 56923577 also had its resolution text repaired (mojibake); the closure flag is there either way.
-    assert rows["quality_flags"].tolist() == ["mojibake_fixed_status_notes;closed_before_requested", "closed_before_requested"]
+    assert rows["quality_flags"].tolist() == [
+        "mojibake_fixed_status_notes;closed_before_requested",
+        "closed_before_requested",
+    ]
     assert _flagged(pub, "closed_before_requested") == {"56923577", "56921224"}
 
 
@@ -60,7 +65,10 @@ def test_la_closed_before_created_streetlights(la):
     closed = pd.to_datetime(raw["ClosedDate"].replace("", None), format=fmt)
     bad = raw[closed < created]
     assert len(bad) == 12
-    assert bad["RequestType"].value_counts().to_dict() == {"Single Streetlight Issue": 9, "Multiple Streetlight Issue": 3}
+    assert bad["RequestType"].value_counts().to_dict() == {
+        "Single Streetlight Issue": 9,
+        "Multiple Streetlight Issue": 3,
+    }
     assert bad["ClosedDate"].str.endswith(" 12:00:00 AM").all()  # date-only values
     pub = _by_id(la.published())
     rows = pub.loc[bad["SRNumber"]]
@@ -71,6 +79,7 @@ def test_la_closed_before_created_streetlights(la):
 
 
 # --- status disagreeing with the close date ------------------------------------------------------
+
 
 @shared
 def test_nyc_close_date_on_open_status_is_nulled(nyc):
@@ -91,12 +100,18 @@ def test_nyc_close_date_on_open_status_is_nulled(nyc):
 
 # --- missing coordinates ------------------------------------------------------------------------
 
+
 @shared
 def test_la_missing_coordinates_use_the_nc_code(la):
     raw = la.raw()
     missing = raw[(raw["Latitude"] == "") | (raw["Longitude"] == "")]
     assert len(missing) == 1753
-    assert missing["RequestType"].value_counts().to_dict() == {"Graffiti Removal": 1749, "Dead Animal Removal": 2, "Feedback": 1, "Bulky Items": 1}
+    assert missing["RequestType"].value_counts().to_dict() == {
+        "Graffiti Removal": 1749,
+        "Dead Animal Removal": 2,
+        "Feedback": 1,
+        "Bulky Items": 1,
+    }
     pub = _by_id(la.published())
     rows = pub.loc[missing["SRNumber"]]
     assert (rows["lat"] == "").all() and (rows["long"] == "").all()
@@ -107,13 +122,16 @@ def test_la_missing_coordinates_use_the_nc_code(la):
     assert set(rows.loc[with_nc.to_numpy(), "quality_flags"]) == {"missing_coordinates;neighborhood_from_area_code"}
     assert set(rows.loc[~with_nc.to_numpy(), "neighborhood_code"]) == {""}
     assert set(rows.loc[~with_nc.to_numpy(), "quality_flags"]) == {"missing_coordinates"}
-    names = {f["properties"]["nc_id"]: f["properties"]["name"]
-             for f in json.loads(la.boundaries.read_text(encoding="utf-8"))["features"]}
+    names = {
+        f["properties"]["nc_id"]: f["properties"]["name"]
+        for f in json.loads(la.boundaries.read_text(encoding="utf-8"))["features"]
+    }
     assert rows.loc[with_nc.to_numpy(), "neighborhood"].tolist() == [names[c] for c in missing.loc[with_nc, "NC"]]
     assert la.report["quality_flags"]["missing_coordinates"] == 1753
 
 
 # --- coordinates at (0, 0) or outside the city ----------------------------------------------------
+
 
 @shared
 @pytest.mark.parametrize("name", list(CITIES))
@@ -126,15 +144,30 @@ def test_no_real_row_has_zero_coordinates(shared_data, name):
     assert ((lat == 0) & (lon == 0)).sum() == 0
 
 
-@pytest.mark.parametrize("sr_id, lat, lon, precision, neighborhood, flags", [
-    ("T-002", "", "", "none", "N2", "zero_coordinates;neighborhood_from_area_code"),  # (0, 0), rescued by its area code
-    ("T-003", "", "", "none", "", "coordinates_outside_city"),                       # New York, in Tiny City's export
-    ("T-028", "41.78", "-87.65", "point_3dp", "", "outside_boundaries"),             # just past the boundary, kept
-])
+@pytest.mark.parametrize(
+    "sr_id, lat, lon, precision, neighborhood, flags",
+    [
+        (
+            "T-002",
+            "",
+            "",
+            "none",
+            "N2",
+            "zero_coordinates;neighborhood_from_area_code",
+        ),  # (0, 0), rescued by its area code
+        ("T-003", "", "", "none", "", "coordinates_outside_city"),  # New York, in Tiny City's export
+        ("T-028", "41.78", "-87.65", "point_3dp", "", "outside_boundaries"),  # just past the boundary, kept
+    ],
+)
 def test_zero_and_out_of_city_coordinates_fixture(tiny_release, sr_id, lat, lon, precision, neighborhood, flags):
     row = _by_id(tiny_release.published()).loc[sr_id]
-    assert (row["lat"], row["long"], row["location_precision"], row["neighborhood_code"], row["quality_flags"]) == \
-           (lat, lon, precision, neighborhood, flags)
+    assert (row["lat"], row["long"], row["location_precision"], row["neighborhood_code"], row["quality_flags"]) == (
+        lat,
+        lon,
+        precision,
+        neighborhood,
+        flags,
+    )
 
 
 @shared
@@ -151,6 +184,7 @@ def test_chicago_point_just_outside_the_boundary(chicago):
 
 
 # --- the call centre's address used as the location ------------------------------------------------
+
 
 @shared
 def test_chicago_call_centre_is_not_a_location(chicago):
@@ -172,12 +206,40 @@ def test_chicago_call_centre_is_not_a_location(chicago):
 
 # --- naive local timestamps, 12-hour clock --------------------------------------------------------
 
+
 @shared
-@pytest.mark.parametrize("fixture, column, fmt, offset, sr_id, raw_value, published", [
-    ("nyc", "Created Date", "%m/%d/%Y %I:%M:%S %p", "-05:00", "56923577", "02/28/2023 11:45:00 PM", "2023-02-28T23:45:00-05:00"),
-    ("la", "CreatedDate", "%m/%d/%Y %I:%M:%S %p", "-08:00", "1-870704831", "12/31/2017 11:59:58 PM", "2017-12-31T23:59:58-08:00"),
-    ("chicago", "created_date", "%Y-%m-%dT%H:%M:%S.000", "-06:00", "SR21-00000001", "2021-01-01T00:00:09.000", "2021-01-01T00:00:09-06:00"),
-])
+@pytest.mark.parametrize(
+    "fixture, column, fmt, offset, sr_id, raw_value, published",
+    [
+        (
+            "nyc",
+            "Created Date",
+            "%m/%d/%Y %I:%M:%S %p",
+            "-05:00",
+            "56923577",
+            "02/28/2023 11:45:00 PM",
+            "2023-02-28T23:45:00-05:00",
+        ),
+        (
+            "la",
+            "CreatedDate",
+            "%m/%d/%Y %I:%M:%S %p",
+            "-08:00",
+            "1-870704831",
+            "12/31/2017 11:59:58 PM",
+            "2017-12-31T23:59:58-08:00",
+        ),
+        (
+            "chicago",
+            "created_date",
+            "%Y-%m-%dT%H:%M:%S.000",
+            "-06:00",
+            "SR21-00000001",
+            "2021-01-01T00:00:09.000",
+            "2021-01-01T00:00:09-06:00",
+        ),
+    ],
+)
 def test_local_timestamps_get_the_city_offset(request, fixture, column, fmt, offset, sr_id, raw_value, published):
     city = request.getfixturevalue(fixture)
     raw = _by_id(city.raw(), city.profile_id_column())
@@ -190,6 +252,7 @@ def test_local_timestamps_get_the_city_offset(request, fixture, column, fmt, off
 
 
 # --- mojibake ----------------------------------------------------------------------------------
+
 
 @shared
 def test_nyc_mojibake_is_repaired(nyc):
@@ -215,6 +278,7 @@ def test_nyc_mojibake_is_repaired(nyc):
 
 # --- Python-dict strings in a location column -------------------------------------------------------
 
+
 @shared
 def test_chicago_location_dict_is_never_published(chicago):
     raw = _by_id(chicago.raw(), "sr_number")
@@ -222,7 +286,10 @@ def test_chicago_location_dict_is_never_published(chicago):
     assert "location" not in pub.columns
     assert not pub.apply(lambda col: col.str.contains("human_address", regex=False)).any().any()
     profile = chicago.profile()
-    assert (profile.columns["location"], profile.columns["location_format"]) == ("location", "python_dict")  # a helper input only
+    assert (profile.columns["location"], profile.columns["location_format"]) == (
+        "location",
+        "python_dict",
+    )  # a helper input only
     # Where latitude is present, the dict holds the same point: parsing it would add nothing.
     has = raw["location"] != ""
     parsed = raw.loc[has, "location"].map(ast.literal_eval)
@@ -241,21 +308,27 @@ def test_chicago_rows_without_latitude(chicago):
     # the location dict is blank in exactly these rows, so there is nothing to parse: no point.
     assert blank[["longitude", "location", "community_area", "ward"]].values.tolist() == [["", "", "", ""]] * 4
     rows = _by_id(chicago.published()).loc[blank["sr_number"]]
-    assert rows[["lat", "long", "location_precision", "neighborhood_code", "quality_flags"]].values.tolist() == \
-           [["", "", "none", "", "missing_coordinates"]] * 4
+    assert (
+        rows[["lat", "long", "location_precision", "neighborhood_code", "quality_flags"]].values.tolist()
+        == [["", "", "none", "", "missing_coordinates"]] * 4
+    )
     assert _flagged(chicago.published(), "coordinates_from_location") == set()
 
 
 # --- mixed-case request types ---------------------------------------------------------------------
 
+
 @shared
-@pytest.mark.parametrize("raw_types, service_name, service_code, requests", [
-    (("HEAT/HOT WATER",), "Heat/Hot Water", "heat-hot-water", 748),
-    (("PLUMBING", "Plumbing"), "Plumbing", "plumbing", 155),
-    (("ELEVATOR", "Elevator"), "Elevator", "elevator", 33),
-    (("UNSANITARY CONDITION",), "Unsanitary Condition", "unsanitary-condition", 240),
-    (("Noise - Residential",), "Noise - Residential", "noise-residential", 344),
-])
+@pytest.mark.parametrize(
+    "raw_types, service_name, service_code, requests",
+    [
+        (("HEAT/HOT WATER",), "Heat/Hot Water", "heat-hot-water", 748),
+        (("PLUMBING", "Plumbing"), "Plumbing", "plumbing", 155),
+        (("ELEVATOR", "Elevator"), "Elevator", "elevator", 33),
+        (("UNSANITARY CONDITION",), "Unsanitary Condition", "unsanitary-condition", 240),
+        (("Noise - Residential",), "Noise - Residential", "noise-residential", 344),
+    ],
+)
 def test_nyc_mixed_case_types_are_one_type(nyc, raw_types, service_name, service_code, requests):
     raw = nyc.raw()
     ids = raw.loc[raw["Complaint Type"].isin(raw_types), "Unique Key"]
@@ -263,7 +336,10 @@ def test_nyc_mixed_case_types_are_one_type(nyc, raw_types, service_name, service
     rows = _by_id(nyc.published()).loc[ids]
     assert set(zip(rows["service_name"], rows["service_code"])) == {(service_name, service_code)}
     types = read_text_csv(nyc.release / "data" / "service_types.csv").set_index("service_code")
-    assert (types.loc[service_code, "service_name"], int(types.loc[service_code, "requests"])) == (service_name, requests)
+    assert (types.loc[service_code, "service_name"], int(types.loc[service_code, "requests"])) == (
+        service_name,
+        requests,
+    )
 
 
 @shared
@@ -277,13 +353,18 @@ def test_nyc_type_counts_after_merging_case(nyc):
 
 # --- boundaries that do not cover every point ---------------------------------------------------------
 
+
 @shared
 def test_la_points_outside_every_neighborhood_council(la):
     raw = _by_id(la.raw(), "SRNumber")
     geocoded = raw[(raw["Latitude"] != "") & (raw["Longitude"] != "")]
-    polygons = [shapely.geometry.shape(f["geometry"]) for f in json.loads(la.boundaries.read_text(encoding="utf-8"))["features"]]
+    polygons = [
+        shapely.geometry.shape(f["geometry"]) for f in json.loads(la.boundaries.read_text(encoding="utf-8"))["features"]
+    ]
     union = shapely.union_all(polygons)
-    inside = shapely.intersects_xy(union, pd.to_numeric(geocoded["Longitude"]).to_numpy(), pd.to_numeric(geocoded["Latitude"]).to_numpy())
+    inside = shapely.intersects_xy(
+        union, pd.to_numeric(geocoded["Longitude"]).to_numpy(), pd.to_numeric(geocoded["Latitude"]).to_numpy()
+    )
     outside = geocoded[~inside]
     assert (len(geocoded), len(outside)) == (8246, 110)
     assert (outside["NC"] == "").sum() == 90
@@ -292,15 +373,24 @@ def test_la_points_outside_every_neighborhood_council(la):
     rows = pub.loc[outside.index]
     rescued = (outside["NC"] != "").to_numpy()
     assert rows.loc[rescued, "neighborhood_code"].tolist() == outside.loc[rescued, "NC"].tolist()
-    assert set(rows.loc[rescued, "quality_flags"].str.replace("closed_before_requested;", "")) == {"outside_boundaries;neighborhood_from_area_code"}
+    assert set(rows.loc[rescued, "quality_flags"].str.replace("closed_before_requested;", "")) == {
+        "outside_boundaries;neighborhood_from_area_code"
+    }
     assert set(rows.loc[~rescued, "neighborhood_code"]) == {""}
     # The point itself is kept, except for the 4 Homeless Encampment requests: a sensitive type is placed at a
     # random point of its neighborhood (2 have one by their NC code), or nowhere when it has none (2).
     sensitive = rows["redaction_reason"].str.contains("sensitive_type", regex=False)
     assert rows.loc[sensitive, "service_name"].tolist() == ["Homeless Encampment"] * 4
-    assert (rows.loc[~sensitive, "lat"] != "").all() and set(rows.loc[~sensitive, "location_precision"]) == {"point_3dp"}
+    assert (rows.loc[~sensitive, "lat"] != "").all() and set(rows.loc[~sensitive, "location_precision"]) == {
+        "point_3dp"
+    }
     placed = rows.loc[sensitive, ["neighborhood_code", "location_precision"]]
-    assert sorted(map(tuple, placed.values.tolist())) == [("", "none"), ("", "none"), ("26", "neighborhood_random"), ("29", "neighborhood_random")]
+    assert sorted(map(tuple, placed.values.tolist())) == [
+        ("", "none"),
+        ("", "none"),
+        ("26", "neighborhood_random"),
+        ("29", "neighborhood_random"),
+    ]
     assert rows.loc["1-870674311", ["lat", "long", "neighborhood_code"]].tolist() == ["34.048", "-118.344", "104"]
     report = la.report["quality_flags"]
     assert (report["outside_boundaries"], report["neighborhood_from_area_code"]) == (110, 1743 + 20)
@@ -308,8 +398,11 @@ def test_la_points_outside_every_neighborhood_council(la):
 
 @shared
 def test_la_boundary_code_zero_appears_twice(la):
-    assert la.report["boundaries"] == {"file": "nc-boundary-2019.json", "features": 99,
-                                       "repairs": ["feature 98: code '0' appears twice; this feature is '0#98'"]}
+    assert la.report["boundaries"] == {
+        "file": "nc-boundary-2019.json",
+        "features": 99,
+        "repairs": ["feature 98: code '0' appears twice; this feature is '0#98'"],
+    }
     hoods = json.loads((la.release / "data" / "neighborhoods.geojson").read_text(encoding="utf-8"))["features"]
     codes = {f["properties"]["neighborhood_code"]: f["properties"]["name"] for f in hoods}
     assert len(codes) == 99

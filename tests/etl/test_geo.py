@@ -1,24 +1,31 @@
 """Boundaries and the spatial join: repairs, repeated codes, the area-code fallback (etl/geo.py)."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
+from etl_testkit import FIXTURES, TINY
 
 from etl.errors import InputError
 from etl.geo import assign_neighborhoods, load_boundaries
-from etl_testkit import FIXTURES, TINY
 
 GEO = FIXTURES / "geo"
 
 
-@pytest.mark.parametrize("name, message", [
-    ("missing_code.geojson", "{path}, row 0, field 'code': feature 0 has no 'code' property"),
-    ("no_features.geojson", "{path}: boundary file has no features"),
-    ("not_a_collection.geojson", "{path}: boundary file is not a GeoJSON FeatureCollection"),
-    ("not_json.geojson", "{path}: boundary file is not GeoJSON (not valid JSON: Expecting value: line 1 column 1 (char 0))"),
-    ("point_feature.geojson", "{path}, row 0, field 'geometry': feature 0 (P1) is a Point, not a polygon"),
-    ("nowhere.geojson", "{path}: boundary file not found"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("missing_code.geojson", "{path}, row 0, field 'code': feature 0 has no 'code' property"),
+        ("no_features.geojson", "{path}: boundary file has no features"),
+        ("not_a_collection.geojson", "{path}: boundary file is not a GeoJSON FeatureCollection"),
+        (
+            "not_json.geojson",
+            "{path}: boundary file is not GeoJSON (not valid JSON: Expecting value: line 1 column 1 (char 0))",
+        ),
+        ("point_feature.geojson", "{path}, row 0, field 'geometry': feature 0 (P1) is a Point, not a polygon"),
+        ("nowhere.geojson", "{path}: boundary file not found"),
+    ],
+)
 def test_load_boundaries_errors(name, message):
     with pytest.raises(InputError) as exc:
         load_boundaries(GEO / name, "code")
@@ -46,8 +53,14 @@ def test_repeated_code_is_kept_apart(repeated):
 def _frame(points, areas, flags=None):
     lat = [p[0] if p else None for p in points]
     lon = [p[1] if p else None for p in points]
-    return pd.DataFrame({"lat": pd.array(lat, dtype="Float64").astype(float), "long": pd.array(lon, dtype="Float64").astype(float),
-                         "area_code": areas, "quality_flags": flags or [""] * len(points)})
+    return pd.DataFrame(
+        {
+            "lat": pd.array(lat, dtype="Float64").astype(float),
+            "long": pd.array(lon, dtype="Float64").astype(float),
+            "area_code": areas,
+            "quality_flags": flags or [""] * len(points),
+        }
+    )
 
 
 def test_assign_neighborhoods_area_code_fallback(repeated):
@@ -58,13 +71,25 @@ def test_assign_neighborhoods_area_code_fallback(repeated):
     )
     out = assign_neighborhoods(frame, repeated)
     assert out["neighborhood_code"].tolist() == ["0", "0#2", "7", "", "7", "7", "7", ""]
-    assert out["neighborhood"].tolist() == ["WEST NC", "EAST NC", "MIDDLE NC", "", "MIDDLE NC", "MIDDLE NC", "MIDDLE NC", ""]
+    assert out["neighborhood"].tolist() == [
+        "WEST NC",
+        "EAST NC",
+        "MIDDLE NC",
+        "",
+        "MIDDLE NC",
+        "MIDDLE NC",
+        "MIDDLE NC",
+        "",
+    ]
     assert out["quality_flags"].tolist() == [
-        "", "", "",
-        "",                                     # area code '0' names two neighborhoods: not used
-        "neighborhood_from_area_code", "neighborhood_from_area_code",
+        "",
+        "",
+        "",
+        "",  # area code '0' names two neighborhoods: not used
+        "neighborhood_from_area_code",
+        "neighborhood_from_area_code",
         "outside_boundaries;neighborhood_from_area_code",
-        "placeholder_location",                 # the call centre's area is not the request's
+        "placeholder_location",  # the call centre's area is not the request's
     ]
     assert out["council_district"].tolist() == [""] * 8
 

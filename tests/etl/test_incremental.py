@@ -8,6 +8,7 @@ day after their latest time (20 of them were open) and 30 new requests under new
 * a full run over base + delta (the delta's rows later in the file, so the latest update wins)
   publishes exactly the same rows, and the two databases hold the same rows.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from etl_testkit import read_text_csv
 from sqlalchemy import create_engine, select, text
 
 from bench import delta
@@ -28,7 +30,6 @@ from etl import load, publish
 from etl.demo import write_demo_input
 from etl.pipeline import publish_release
 from etl.profile import load_profile
-from etl_testkit import read_text_csv
 
 _real_line_ends = publish._line_ends
 
@@ -38,8 +39,15 @@ N_CHANGED, N_NEW = 40, 30
 
 
 def _publish(input_csv, out, incremental=False):
-    return publish_release("demo", input_csv, out=out, db_url=f"sqlite:///{out}/portal.db", as_of=AS_OF,
-                           private_dir=out.parent / f"private-{out.name}", incremental=incremental)
+    return publish_release(
+        "demo",
+        input_csv,
+        out=out,
+        db_url=f"sqlite:///{out}/portal.db",
+        as_of=AS_OF,
+        private_dir=out.parent / f"private-{out.name}",
+        incremental=incremental,
+    )
 
 
 def _db_rows(out) -> pd.DataFrame:
@@ -66,7 +74,9 @@ def runs(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(publish, "ROW_GROUP", ROW_GROUP)
         first = _publish(base, incremental)
-        made = delta.make_delta(tmp / "delta.csv", base, incremental / PACKAGE, "demo", candidates, N_CHANGED, N_NEW, AS_OF)
+        made = delta.make_delta(
+            tmp / "delta.csv", base, incremental / PACKAGE, "demo", candidates, N_CHANGED, N_NEW, AS_OF
+        )
         with pytest.MonkeyPatch.context() as no_scan:  # the base CSV's line lengths come from its index
             no_scan.setattr(publish, "_line_ends", _must_not_scan)
             second = _publish(made.path, incremental, incremental=True)
@@ -77,8 +87,12 @@ def runs(tmp_path_factory):
 
 def test_incremental_changelog_counts_exactly_the_delta(runs):
     changelog = json.loads((runs["incremental"] / PACKAGE / "changelog.json").read_text(encoding="utf-8"))
-    assert runs["delta"].expected == {"added": N_NEW, "removed": 0, "changed": N_CHANGED,
-                                      "status_changes": {"open->closed": N_CHANGED // 2}}
+    assert runs["delta"].expected == {
+        "added": N_NEW,
+        "removed": 0,
+        "changed": N_CHANGED,
+        "status_changes": {"open->closed": N_CHANGED // 2},
+    }
     assert delta.changelog_counts(changelog) == runs["delta"].expected
     assert changelog["previous_version"] == runs["first"].version
     assert runs["second"].report["mode"] == "incremental"
@@ -88,7 +102,9 @@ def test_incremental_changelog_counts_exactly_the_delta(runs):
 
 def test_incremental_changes_csv_names_each_changed_and_added_id(runs):
     changes = read_text_csv(runs["incremental"] / PACKAGE / "data" / "changes.csv")
-    assert sorted(changes.loc[changes["change"] == "changed", "service_request_id"]) == sorted(runs["delta"].changed_ids)
+    assert sorted(changes.loc[changes["change"] == "changed", "service_request_id"]) == sorted(
+        runs["delta"].changed_ids
+    )
     assert sorted(changes.loc[changes["change"] == "added", "service_request_id"]) == sorted(runs["delta"].new_ids)
 
 
@@ -96,8 +112,10 @@ def test_incremental_release_equals_a_full_run_over_base_plus_delta(runs):
     inc = read_text_csv(runs["incremental"] / PACKAGE / "data" / "service_requests.csv")
     full = read_text_csv(runs["full"] / PACKAGE / "data" / "service_requests.csv")
     assert len(inc) == len(full) == runs["first"].report["rows_published"] + N_NEW
-    pd.testing.assert_frame_equal(inc.sort_values("service_request_id", ignore_index=True),
-                                  full.sort_values("service_request_id", ignore_index=True))
+    pd.testing.assert_frame_equal(
+        inc.sort_values("service_request_id", ignore_index=True),
+        full.sort_values("service_request_id", ignore_index=True),
+    )
 
 
 def test_incremental_datapackage_hashes_and_sizes_are_the_files_on_disk(runs):
@@ -106,8 +124,10 @@ def test_incremental_datapackage_hashes_and_sizes_are_the_files_on_disk(runs):
     release = runs["incremental"] / PACKAGE
     package = json.loads((release / "datapackage.json").read_text())
     described = {r["path"]: (r["hash"], r["bytes"]) for r in package["resources"]}
-    on_disk = {path: ("sha256:" + hashlib.sha256((release / path).read_bytes()).hexdigest(), (release / path).stat().st_size)
-               for path in described}
+    on_disk = {
+        path: ("sha256:" + hashlib.sha256((release / path).read_bytes()).hexdigest(), (release / path).stat().st_size)
+        for path in described
+    }
     assert described == on_disk
     assert {"data/service_requests.csv", "data/service_requests.parquet"} <= described.keys()
 
@@ -130,7 +150,7 @@ def test_incremental_csv_copies_the_carried_records_byte_for_byte(runs):
     carried = [line for line in base[1:] if line.split(b",", 1)[0].strip(b'"') not in changed]
     assert len(base) - 1 - len(carried) == N_CHANGED
     assert inc[0] == base[0] == full[0]
-    assert inc[1:1 + len(carried)] == carried
+    assert inc[1 : 1 + len(carried)] == carried
     assert len(inc) == 1 + len(carried) + N_CHANGED + N_NEW
     assert sorted(inc) == sorted(full)
 
@@ -142,14 +162,20 @@ def test_incremental_parquet_service_types_and_index_equal_a_full_run(runs):
     assert len(inc) == len(full) == runs["first"].report["rows_published"] + N_NEW
     pd.testing.assert_frame_equal(inc.sort_values(key, ignore_index=True), full.sort_values(key, ignore_index=True))
     for name in ("service_types.csv", "neighborhoods.geojson"):
-        assert (runs["incremental"] / PACKAGE / "data" / name).read_bytes() == (runs["full"] / PACKAGE / "data" / name).read_bytes()
+        assert (runs["incremental"] / PACKAGE / "data" / name).read_bytes() == (
+            runs["full"] / PACKAGE / "data" / name
+        ).read_bytes()
     index = {}
     for which in ("incremental", "full"):
         release = (runs[which] / PACKAGE).resolve().name
         index[which] = pq.read_table(runs[which] / "releases" / PACKAGE / ".index" / f"{release}.parquet").to_pandas()
-    pd.testing.assert_frame_equal(index["incremental"].sort_values(key, ignore_index=True),
-                                  index["full"].sort_values(key, ignore_index=True))
-    assert runs["second"].report["data_through"] == json.loads((runs["full"] / PACKAGE / "report.json").read_text())["data_through"]
+    pd.testing.assert_frame_equal(
+        index["incremental"].sort_values(key, ignore_index=True), index["full"].sort_values(key, ignore_index=True)
+    )
+    assert (
+        runs["second"].report["data_through"]
+        == json.loads((runs["full"] / PACKAGE / "report.json").read_text())["data_through"]
+    )
 
 
 def test_incremental_parquet_reads_back_with_the_published_types_and_honest_statistics(runs):
@@ -171,10 +197,11 @@ def test_incremental_parquet_reads_back_with_the_published_types_and_honest_stat
     changed = set(runs["delta"].changed_ids)
     assert len(base_ids) == runs["first"].report["rows_published"] == 1978
     assert [base_file.metadata.row_group(i).num_rows for i in range(base_file.num_row_groups)] == [300] * 6 + [178]
-    replaced = [sum(i in changed for i in base_ids[k * 300:(k + 1) * 300]) for k in range(7)]
+    replaced = [sum(i in changed for i in base_ids[k * 300 : (k + 1) * 300]) for k in range(7)]
     assert sum(replaced) == N_CHANGED and min(replaced[:6]) > 0  # every carried group loses rows
-    assert [inc_file.metadata.row_group(i).num_rows for i in range(inc_file.num_row_groups)] == \
-        [300 - r for r in replaced[:6]] + [178 - replaced[6] + N_CHANGED + N_NEW]
+    assert [inc_file.metadata.row_group(i).num_rows for i in range(inc_file.num_row_groups)] == [
+        300 - r for r in replaced[:6]
+    ] + [178 - replaced[6] + N_CHANGED + N_NEW]
 
     for i in range(inc_file.num_row_groups):
         group, meta = inc_file.read_row_group(i), inc_file.metadata.row_group(i)
@@ -191,8 +218,11 @@ def test_incremental_parquet_reads_back_with_the_published_types_and_honest_stat
 def test_each_release_keeps_its_csv_line_lengths_next_to_its_index(runs):
     """What the next incremental run reads instead of the CSV (``Staging.csv_line_lengths``): from
     the hash of a full run's file, and kept while an incremental run copies and adds lines."""
-    for out, version in [(runs["incremental"], runs["first"].version), (runs["incremental"], runs["second"].version),
-                         (runs["full"], (runs["full"] / PACKAGE).resolve().name)]:
+    for out, version in [
+        (runs["incremental"], runs["first"].version),
+        (runs["incremental"], runs["second"].version),
+        (runs["full"], (runs["full"] / PACKAGE).resolve().name),
+    ]:
         csv = out / "releases" / PACKAGE / version / "data" / "service_requests.csv"
         stored = np.load(out / "releases" / PACKAGE / ".index" / f"{version}.csv-lines.npy")
         assert stored.dtype == np.uint32
@@ -255,14 +285,24 @@ def test_delta_rows_older_than_the_current_release_are_quarantined(runs, tmp_pat
     path = tmp_path / "stale.csv"
     pd.concat([stale, fresh]).to_csv(path, index=False)
     out = _copy_state(runs["incremental"], tmp_path / "out")
-    before = pq.read_table(out / PACKAGE / "data" / "service_requests.parquet").to_pandas().set_index("service_request_id")
+    before = (
+        pq.read_table(out / PACKAGE / "data" / "service_requests.parquet").to_pandas().set_index("service_request_id")
+    )
     result = _publish(path, out, incremental=True)
     assert result.report["rows_read"] == 6
     assert result.report["quarantine_reasons"] == {"older_than_current_release": 5}
-    assert sorted(e["row"] for e in result.report["quarantine_examples"]["older_than_current_release"]) == [1, 2, 3, 4, 5]
+    assert sorted(e["row"] for e in result.report["quarantine_examples"]["older_than_current_release"]) == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
     changelog = json.loads((out / PACKAGE / "changelog.json").read_text(encoding="utf-8"))
     assert delta.changelog_counts(changelog) == {"added": 1, "removed": 0, "changed": 0, "status_changes": {}}
-    after = pq.read_table(out / PACKAGE / "data" / "service_requests.parquet").to_pandas().set_index("service_request_id")
+    after = (
+        pq.read_table(out / PACKAGE / "data" / "service_requests.parquet").to_pandas().set_index("service_request_id")
+    )
     ids = list(stale[cols["service_request_id"]])
     pd.testing.assert_frame_equal(after.loc[ids], before.loc[ids])
     assert len(after) == len(before) + 1
@@ -304,14 +344,23 @@ def test_incremental_on_postgres_equals_the_full_runs_database(runs, tmp_path, p
     base_csv = tmp_path / "base.csv"
     shutil.copy(runs["base_csv"], base_csv)
     publish_release("demo", base_csv, out=out, db_url=pg_url, as_of=AS_OF, private_dir=tmp_path / "private")
-    second = publish_release("demo", runs["delta"].path, out=out, db_url=pg_url, as_of=AS_OF,
-                             private_dir=tmp_path / "private", incremental=True)
+    second = publish_release(
+        "demo",
+        runs["delta"].path,
+        out=out,
+        db_url=pg_url,
+        as_of=AS_OF,
+        private_dir=tmp_path / "private",
+        incremental=True,
+    )
     assert second.report["mode"] == "incremental"
 
     def typed_rows(url):
         eng = create_engine(url)
         with eng.connect() as conn:
-            got = [tuple(r) for r in conn.execute(select(service_requests).order_by(service_requests.c.service_request_id))]
+            got = [
+                tuple(r) for r in conn.execute(select(service_requests).order_by(service_requests.c.service_request_id))
+            ]
         eng.dispose()
         return got
 
@@ -355,13 +404,15 @@ def test_copy_csv_records_trusts_line_lengths_only_when_they_fit_the_file(tmp_pa
     expected = b'"a"\n"x"\n"v"\n"w"\n'
     scans = []
     monkeypatch.setattr(publish, "_line_ends", lambda f: scans.append(1) or _real_line_ends(f))
-    for n, (lengths, scanned) in enumerate([
-        (np.array([4, 4, 7, 4]), 0),   # right: the file is not read
-        (np.array([4, 4, 7, 5]), 1),   # do not add up to the file
-        (np.array([4, 5, 6, 4]), 1),   # add up, but a dropped line would not end at a line break
-        (np.array([4, 4, 11]), 1),     # too few lines
-        (None, 1),                     # none
-    ]):
+    for n, (lengths, scanned) in enumerate(
+        [
+            (np.array([4, 4, 7, 4]), 0),  # right: the file is not read
+            (np.array([4, 4, 7, 5]), 1),  # do not add up to the file
+            (np.array([4, 5, 6, 4]), 1),  # add up, but a dropped line would not end at a line break
+            (np.array([4, 4, 11]), 1),  # too few lines
+            (None, 1),  # none
+        ]
+    ):
         scans.clear()
         staging = Staging(tmp_path / f"out{n}", "UTC", schema)
         assert staging.copy_csv_records(src, 3, np.array([1]), lengths)

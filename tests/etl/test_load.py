@@ -3,6 +3,7 @@
 The releases come from the Tiny City fixture (tests/fixtures/etl/tiny), so these tests need no
 real data. Each PostgreSQL test starts from dropped tables.
 """
+
 from __future__ import annotations
 
 import json
@@ -11,11 +12,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from etl_testkit import AS_OF, TINY, read_text_csv
 from sqlalchemy import create_engine, inspect, select, text
 
 from etl.load import current_version, load_release
 from etl.pipeline import publish_release
-from etl_testkit import AS_OF, TINY, read_text_csv
 from portal.tables import metadata, service_requests
 
 BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
@@ -58,7 +59,10 @@ def package_counts(release: Path) -> dict[str, int]:
 
 
 def db_counts(db_url: str) -> dict[str, int]:
-    return {t: rows(db_url, f"select count(*) from {t}")[0][0] for t in ("service_requests", "neighborhoods", "service_types", "releases")}
+    return {
+        t: rows(db_url, f"select count(*) from {t}")[0][0]
+        for t in ("service_requests", "neighborhoods", "service_types", "releases")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +74,14 @@ def two_releases(tmp_path_factory) -> tuple[Path, Path]:
     later.write_text(lines[0] + "".join(lines[6:]), encoding="utf-8")
     dirs = []
     for path in (TINY / "requests.csv", later):
-        result = publish_release(str(TINY / "profile.toml"), path, out=base / "out", db_url=f"sqlite:///{base / 'own.db'}",
-                                 as_of=datetime.fromisoformat(AS_OF), private_dir=base / "private")
+        result = publish_release(
+            str(TINY / "profile.toml"),
+            path,
+            out=base / "out",
+            db_url=f"sqlite:///{base / 'own.db'}",
+            as_of=datetime.fromisoformat(AS_OF),
+            private_dir=base / "private",
+        )
         dirs.append(result.release_dir)
     assert [d.name for d in dirs] == ["1.0.0", "1.1.0"]
     return dirs[0], dirs[1]
@@ -79,11 +89,28 @@ def two_releases(tmp_path_factory) -> tuple[Path, Path]:
 
 def test_load_counts_match_the_package(db_url, tiny_release):
     assert load_release(db_url, tiny_release.dir) == "1.0.0"
-    assert package_counts(tiny_release.dir) == {"service_requests": 23, "neighborhoods": 2, "service_types": 2, "releases": 1}
+    assert package_counts(tiny_release.dir) == {
+        "service_requests": 23,
+        "neighborhoods": 2,
+        "service_types": 2,
+        "releases": 1,
+    }
     assert db_counts(db_url) == package_counts(tiny_release.dir)
     report = tiny_release.report
-    assert rows(db_url, "select version, package_name, is_current, rows_read, rows_published, rows_quarantined, timezone from releases") == [
-        ("1.0.0", "tiny-city-311", True, report["rows_read"], report["rows_published"], report["rows_quarantined"], "America/Chicago")]
+    assert rows(
+        db_url,
+        "select version, package_name, is_current, rows_read, rows_published, rows_quarantined, timezone from releases",
+    ) == [
+        (
+            "1.0.0",
+            "tiny-city-311",
+            True,
+            report["rows_read"],
+            report["rows_published"],
+            report["rows_quarantined"],
+            "America/Chicago",
+        )
+    ]
     stored = rows(db_url, "select datapackage_json, report_json from releases")[0]
     assert json.loads(stored[0]) == json.loads((tiny_release.dir / "datapackage.json").read_text(encoding="utf-8"))
     assert json.loads(stored[1]) == report
@@ -101,10 +128,16 @@ def test_load_drops_indexes_an_earlier_version_made(db_url, tiny_release):
     finally:
         engine.dispose()
     load_release(db_url, tiny_release.dir)
-    assert rows(db_url, "SELECT count(*) FROM service_requests") == [(package_counts(tiny_release.dir)["service_requests"],)]
+    assert rows(db_url, "SELECT count(*) FROM service_requests") == [
+        (package_counts(tiny_release.dir)["service_requests"],)
+    ]
     engine = create_engine(db_url)
     try:
-        assert sorted(i["name"] for i in inspect(engine).get_indexes("service_requests")) == ["ix_sr_neighborhood", "ix_sr_open", "ix_sr_requested"]
+        assert sorted(i["name"] for i in inspect(engine).get_indexes("service_requests")) == [
+            "ix_sr_neighborhood",
+            "ix_sr_open",
+            "ix_sr_requested",
+        ]
     finally:
         engine.dispose()
 
@@ -114,9 +147,11 @@ def test_load_indexes_and_keys_exist(db_url, tiny_release):
     engine = create_engine(db_url)
     try:
         insp = inspect(engine)
-        declared = {ix.name: [c.name for c in ix.columns] for ix in service_requests.indexes}  # the contract (portal/tables.py)
+        declared = {
+            ix.name: [c.name for c in ix.columns] for ix in service_requests.indexes
+        }  # the contract (portal/tables.py)
         # lookups by id (the key), by neighborhood and by date: each index starts with these columns
-        assert {name: declared[name][:len(cols)] for name, cols in INDEXES.items()} == INDEXES
+        assert {name: declared[name][: len(cols)] for name, cols in INDEXES.items()} == INDEXES
         assert {i["name"]: i["column_names"] for i in insp.get_indexes("service_requests")} == declared
         # ix_sr_open holds the open requests only
         with engine.connect() as conn:
@@ -124,12 +159,18 @@ def test_load_indexes_and_keys_exist(db_url, tiny_release):
                 ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'ix_sr_open'")).scalar()
             else:
                 ddl = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_sr_open'")).scalar()
-        assert ddl.endswith("WHERE status = 'open'") if engine.dialect.name == "sqlite" else ddl.endswith("WHERE ((status)::text = 'open'::text)")
+        assert (
+            ddl.endswith("WHERE status = 'open'")
+            if engine.dialect.name == "sqlite"
+            else ddl.endswith("WHERE ((status)::text = 'open'::text)")
+        )
         assert insp.get_pk_constraint("service_requests")["constrained_columns"] == ["service_request_id"]
         assert insp.get_pk_constraint("neighborhoods")["constrained_columns"] == ["neighborhood_code"]
         assert insp.get_pk_constraint("service_types")["constrained_columns"] == ["service_code"]
         assert insp.get_pk_constraint("releases")["constrained_columns"] == ["version"]
-        assert [c["name"] for c in insp.get_columns("service_requests")] == list(read_text_csv(tiny_release.dir / "data" / "service_requests.csv").columns)
+        assert [c["name"] for c in insp.get_columns("service_requests")] == list(
+            read_text_csv(tiny_release.dir / "data" / "service_requests.csv").columns
+        )
     finally:
         engine.dispose()
 
@@ -148,23 +189,50 @@ def test_load_values_as_published(db_url, tiny_release):
     try:
         with engine.connect() as conn:  # typed columns: what the read side gets
             c = service_requests.c
-            got = conn.execute(select(c.requested_datetime, c.closed_datetime, c.lat, c.long, c.days_to_close,
-                                      c.neighborhood_code, c.address, c.address_id, c.quality_flags, c.location_precision)
-                               .where(c.service_request_id == "T-001")).all()
+            got = conn.execute(
+                select(
+                    c.requested_datetime,
+                    c.closed_datetime,
+                    c.lat,
+                    c.long,
+                    c.days_to_close,
+                    c.neighborhood_code,
+                    c.address,
+                    c.address_id,
+                    c.quality_flags,
+                    c.location_precision,
+                ).where(c.service_request_id == "T-001")
+            ).all()
     finally:
         engine.dispose()
     # datetimes are stored as naive UTC; empty text cells as NULL
-    assert [tuple(r) for r in got] == [(datetime(2024, 3, 1, 15, 15), datetime(2024, 3, 2, 16, 0), 41.951, -87.655, 1.03, "N1",
-                                        "1200 block of N MAIN ST", None, None, "point_3dp")]
+    assert [tuple(r) for r in got] == [
+        (
+            datetime(2024, 3, 1, 15, 15),
+            datetime(2024, 3, 2, 16, 0),
+            41.951,
+            -87.655,
+            1.03,
+            "N1",
+            "1200 block of N MAIN ST",
+            None,
+            None,
+            "point_3dp",
+        )
+    ]
     assert rows(db_url, "select service_code, target_days, is_sensitive from service_types order by service_code") == [
-        ("pothole-in-street", 3.0, False), ("welfare-check", None, True)]
+        ("pothole-in-street", 3.0, False),
+        ("welfare-check", None, True),
+    ]
 
 
 def test_load_sqlite_datetimes_are_sqlite_datetimes(tmp_path, tiny_release):
     """SQLite's own date functions must read the stored text ('YYYY-MM-DD HH:MM:SS.ffffff')."""
     db = f"sqlite:///{tmp_path / 'portal.db'}"
     load_release(db, tiny_release.dir)
-    assert rows(db, "select requested_datetime from service_requests where service_request_id = 'T-001'") == [("2024-03-01 15:15:00.000000",)]
+    assert rows(db, "select requested_datetime from service_requests where service_request_id = 'T-001'") == [
+        ("2024-03-01 15:15:00.000000",)
+    ]
     assert rows(db, "select count(*) from service_requests where julianday(requested_datetime) is null") == [(0,)]
 
 
@@ -190,8 +258,10 @@ def test_chunk_databases_load_the_same_rows_as_inserts(tmp_path, tiny_release):
     sql = f"select {', '.join(f'{c}, typeof({c})' for c in columns)} from service_requests order by rowid"
     assert rows(built["add_chunk"], sql) == rows(built["add"], sql)
     assert len(rows(built["add_chunk"], sql)) == table.num_rows == package_counts(tiny_release.dir)["service_requests"]
-    assert rows(built["add_chunk"], "select requested_datetime, typeof(lat) from service_requests where service_request_id = 'T-001'") == [
-        ("2024-03-01 15:15:00.000000", "real")]
+    assert rows(
+        built["add_chunk"],
+        "select requested_datetime, typeof(lat) from service_requests where service_request_id = 'T-001'",
+    ) == [("2024-03-01 15:15:00.000000", "real")]
 
 
 def test_load_next_release_replaces_the_rows(db_url, two_releases):
@@ -200,10 +270,19 @@ def test_load_next_release_replaces_the_rows(db_url, two_releases):
     load_release(db_url, second)
     assert db_counts(db_url) == {**package_counts(second), "releases": 2}
     assert package_counts(second)["service_requests"] == 18
-    assert rows(db_url, "select version, is_current from releases order by version") == [("1.0.0", False), ("1.1.0", True)]
-    assert rows(db_url, "select count(*) from service_requests where service_request_id in ('T-001', 'T-002', 'T-003', 'T-004', 'T-005')") == [(0,)]
+    assert rows(db_url, "select version, is_current from releases order by version") == [
+        ("1.0.0", False),
+        ("1.1.0", True),
+    ]
+    assert rows(
+        db_url,
+        "select count(*) from service_requests where service_request_id in ('T-001', 'T-002', 'T-003', 'T-004', 'T-005')",
+    ) == [(0,)]
     load_release(db_url, first)  # going back is a load like any other
-    assert rows(db_url, "select version, is_current from releases order by version") == [("1.0.0", True), ("1.1.0", False)]
+    assert rows(db_url, "select version, is_current from releases order by version") == [
+        ("1.0.0", True),
+        ("1.1.0", False),
+    ]
     assert db_counts(db_url) == {**package_counts(first), "releases": 2}
 
 
@@ -231,8 +310,13 @@ def test_postgres_load_leaves_planner_statistics(pg_url, tiny_release):
     metadata.drop_all(engine)
     engine.dispose()
     load_release(pg_url, tiny_release.dir)
-    got = rows(pg_url, "select attname, n_distinct from pg_stats where tablename = 'service_requests' "
-                       "and attname in ('service_request_id', 'status') order by attname")
+    got = rows(
+        pg_url,
+        "select attname, n_distinct from pg_stats where tablename = 'service_requests' "
+        "and attname in ('service_request_id', 'status') order by attname",
+    )
     assert got == [("service_request_id", -1.0), ("status", 2.0)]
     # and VACUUM after the commit: every page of the table all-visible (index-only scans at once)
-    assert rows(pg_url, "select relallvisible = relpages and relpages > 0 from pg_class where relname = 'service_requests'") == [(True,)]
+    assert rows(
+        pg_url, "select relallvisible = relpages and relpages > 0 from pg_class where relname = 'service_requests'"
+    ) == [(True,)]

@@ -1,60 +1,72 @@
 """Privacy rules as tables of input -> exact output (etl/privacy.py)."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 import shapely
-
-from etl.geo import load_boundaries
-from etl.privacy import (apply_location_privacy, filter_media, generalise_address, neutralise_formula, random_point_in,
-                         scrub_columns, scrub_text, sensitive_types)
-from etl.profile import load_profile
 from etl_testkit import TINY
 
+from etl.geo import load_boundaries
+from etl.privacy import (
+    apply_location_privacy,
+    filter_media,
+    generalise_address,
+    neutralise_formula,
+    random_point_in,
+    scrub_columns,
+    scrub_text,
+    sensitive_types,
+)
+from etl.profile import load_profile
 
-@pytest.mark.parametrize("raw, expected", [
-    # e-mail addresses, also spelled out
-    ("write to john.doe+311@example.com today", "write to [email removed] today"),
-    ("john [at] example [dot] com", "[email removed]"),
-    ("JOHN(at)EXAMPLE(dot)ORG", "[email removed]"),
-    # US phone numbers
-    ("call me at 212-555-0199", "call me at [phone removed]"),
-    ("(212) 555-0199", "[phone removed]"),
-    ("212.555.0199", "[phone removed]"),
-    ("2125550199", "[phone removed]"),
-    ("+1 212 555 0199", "[phone removed]"),
-    ("please call 311 (or 212-639-9675 if outside NYC)", "please call 311 (or [phone removed] if outside NYC)"),
-    # international phone numbers
-    ("+44 20 7946 0958", "[phone removed]"),
-    ("+33 1 23 45 67 89", "[phone removed]"),
-    ("0044 20 7946 0958", "[number removed]"),  # 15 digits: caught by the card rule first; removed either way
-    # URLs: with a query string removed, without kept; script URLs removed
-    ("see https://x.org/a?token=abc&u=1 now", "see [link removed] now"),
-    ("www.example.com/?q=1", "[link removed]"),
-    ("status at nyc.gov/311 or https://nyc.gov/311", "status at nyc.gov/311 or https://nyc.gov/311"),
-    ("javascript:alert(1)", "[link removed]alert(1)"),
-    ("DATA : text/html,x", "[link removed]x"),
-    ("data:text/html;base64,PHNj", "[link removed]base64,PHNj"),
-    ("Missing data: see notes", "Missing data: see notes"),
-    # card and social security numbers
-    ("card 4111 1111 1111 1111 exp", "card [number removed] exp"),
-    ("4111-1111-1111-1111", "[number removed]"),
-    ("4111111111111111", "[number removed]"),
-    ("SSN 123-45-6789", "SSN [number removed]"),
-    ("123 45 6789", "[number removed]"),
-    # markup out; a lone < or > is text, made harmless
-    ("<b>Fixed</b> ok", "Fixed ok"),
-    ("<script>alert(1)</script>", "alert(1)"),
-    ("&lt;script&gt;x", "x"),
-    ("<img src=x onerror=alert(1)", ""),
-    ("a < b > c", "a \u2039 b \u203a c"),
-    ("5 > 3", "5 \u203a 3"),
-    # ids, dates, times, short numbers and ZIP codes stay
-    ("Ticket 12345 on 02/28/2023 at 11:45", "Ticket 12345 on 02/28/2023 at 11:45"),
-    ("Order 56923577, SR 1-870704831", "Order 56923577, SR 1-870704831"),
-    ("ZIP 10001-1234", "ZIP 10001-1234"),
-    ("  spaced \n out  ", "spaced out"),
-])
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        # e-mail addresses, also spelled out
+        ("write to john.doe+311@example.com today", "write to [email removed] today"),
+        ("john [at] example [dot] com", "[email removed]"),
+        ("JOHN(at)EXAMPLE(dot)ORG", "[email removed]"),
+        # US phone numbers
+        ("call me at 212-555-0199", "call me at [phone removed]"),
+        ("(212) 555-0199", "[phone removed]"),
+        ("212.555.0199", "[phone removed]"),
+        ("2125550199", "[phone removed]"),
+        ("+1 212 555 0199", "[phone removed]"),
+        ("please call 311 (or 212-639-9675 if outside NYC)", "please call 311 (or [phone removed] if outside NYC)"),
+        # international phone numbers
+        ("+44 20 7946 0958", "[phone removed]"),
+        ("+33 1 23 45 67 89", "[phone removed]"),
+        ("0044 20 7946 0958", "[number removed]"),  # 15 digits: caught by the card rule first; removed either way
+        # URLs: with a query string removed, without kept; script URLs removed
+        ("see https://x.org/a?token=abc&u=1 now", "see [link removed] now"),
+        ("www.example.com/?q=1", "[link removed]"),
+        ("status at nyc.gov/311 or https://nyc.gov/311", "status at nyc.gov/311 or https://nyc.gov/311"),
+        ("javascript:alert(1)", "[link removed]alert(1)"),
+        ("DATA : text/html,x", "[link removed]x"),
+        ("data:text/html;base64,PHNj", "[link removed]base64,PHNj"),
+        ("Missing data: see notes", "Missing data: see notes"),
+        # card and social security numbers
+        ("card 4111 1111 1111 1111 exp", "card [number removed] exp"),
+        ("4111-1111-1111-1111", "[number removed]"),
+        ("4111111111111111", "[number removed]"),
+        ("SSN 123-45-6789", "SSN [number removed]"),
+        ("123 45 6789", "[number removed]"),
+        # markup out; a lone < or > is text, made harmless
+        ("<b>Fixed</b> ok", "Fixed ok"),
+        ("<script>alert(1)</script>", "alert(1)"),
+        ("&lt;script&gt;x", "x"),
+        ("<img src=x onerror=alert(1)", ""),
+        ("a < b > c", "a \u2039 b \u203a c"),
+        ("5 > 3", "5 \u203a 3"),
+        # ids, dates, times, short numbers and ZIP codes stay
+        ("Ticket 12345 on 02/28/2023 at 11:45", "Ticket 12345 on 02/28/2023 at 11:45"),
+        ("Order 56923577, SR 1-870704831", "Order 56923577, SR 1-870704831"),
+        ("ZIP 10001-1234", "ZIP 10001-1234"),
+        ("  spaced \n out  ", "spaced out"),
+    ],
+)
 def test_scrub_text(raw, expected):
     assert scrub_text(raw, 2000) == expected
 
@@ -64,75 +76,97 @@ def test_scrub_text_cuts_to_max_length_after_scrubbing():
     assert scrub_text("x" * 30, 25) == "x" * 25
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("=SUM(A1:A2)", "'=SUM(A1:A2)"), ("+1 555", "'+1 555"), ("-1", "'-1"), ("@cmd", "'@cmd"),
-    ("\tx", "'\tx"), ("\rx", "'\rx"), ("ok = fine", "ok = fine"), ("", ""), ("'=quoted", "'=quoted"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("=SUM(A1:A2)", "'=SUM(A1:A2)"),
+        ("+1 555", "'+1 555"),
+        ("-1", "'-1"),
+        ("@cmd", "'@cmd"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("ok = fine", "ok = fine"),
+        ("", ""),
+        ("'=quoted", "'=quoted"),
+    ],
+)
 def test_neutralise_formula(raw, expected):
     assert neutralise_formula(raw) == expected
 
 
 def test_scrub_columns_flags_each_changed_column():
-    frame = pd.DataFrame({
-        "description": ["=HYPERLINK(\"x\")", "call 212-555-0199", "fine"],
-        "address": ["-999 RODNEY ST", "10 MAIN ST", "10 MAIN ST"],
-        "service_name": ["Noise", "Noise", "Noise"],
-        "redaction_reason": ["", "", ""],
-    })
+    frame = pd.DataFrame(
+        {
+            "description": ['=HYPERLINK("x")', "call 212-555-0199", "fine"],
+            "address": ["-999 RODNEY ST", "10 MAIN ST", "10 MAIN ST"],
+            "service_name": ["Noise", "Noise", "Noise"],
+            "redaction_reason": ["", "", ""],
+        }
+    )
     out = scrub_columns(frame, 2000)
-    assert out["description"].tolist() == ["'=HYPERLINK(\"x\")", "call [phone removed]", "fine"]
+    assert out["description"].tolist() == ['\'=HYPERLINK("x")', "call [phone removed]", "fine"]
     assert out["address"].tolist() == ["'-999 RODNEY ST", "10 MAIN ST", "10 MAIN ST"]
-    assert out["redaction_reason"].tolist() == ["text_scrubbed_description;text_scrubbed_address", "text_scrubbed_description", ""]
+    assert out["redaction_reason"].tolist() == [
+        "text_scrubbed_description;text_scrubbed_address",
+        "text_scrubbed_description",
+        "",
+    ]
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("659 CAULDWELL AVENUE", "600 block of CAULDWELL AVENUE"),
-    ("12 MAIN ST", "0 block of MAIN ST"),
-    ("1234A BROADWAY", "1200 block of BROADWAY"),
-    ("123 1/2 MAIN ST", "100 block of MAIN ST"),
-    ("5528 3/4 E MONTE VISTA ST, 90042", "5500 block of E MONTE VISTA ST, 90042"),
-    ("6122 E MESA AVE, 90042", "6100 block of E MESA AVE, 90042"),
-    ("2111 W Lexington ST", "2100 block of W Lexington ST"),
-    # numbered streets after the house number
-    ("725 56 STREET", "700 block of 56 STREET"),
-    ("666 3 AVENUE", "600 block of 3 AVENUE"),
-    ("100 42ND ST", "100 block of 42ND ST"),
-    # Queens: block-house numbers
-    ("51-65 72 PLACE", "51-00 block of 72 PLACE"),
-    ("131-01 ROOSEVELT AVENUE", "131-00 block of ROOSEVELT AVENUE"),
-    # intersections and streets without a house number stay
-    ("BROADWAY & W 42 ST", "BROADWAY & W 42 ST"),
-    ("NORMANDIE AVE AT 8TH ST, 90005", "NORMANDIE AVE AT 8TH ST, 90005"),
-    ("11 AVENUE and WEST 22 STREET", "11 AVENUE and WEST 22 STREET"),
-    ("intersection of A ST", "intersection of A ST"),
-    ("W 42 ST", "W 42 ST"),
-    ("EAST 26 STREET", "EAST 26 STREET"),
-    ("FT WASHINGTON AVENUE", "FT WASHINGTON AVENUE"),
-    # a number left anywhere else could be a house number: the address is dropped
-    ("APT 5B 100 MAIN ST", ""),
-    ("MAIN ST 1234", ""),
-    ("-999 RODNEY ST", ""),
-    ("12", ""),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("659 CAULDWELL AVENUE", "600 block of CAULDWELL AVENUE"),
+        ("12 MAIN ST", "0 block of MAIN ST"),
+        ("1234A BROADWAY", "1200 block of BROADWAY"),
+        ("123 1/2 MAIN ST", "100 block of MAIN ST"),
+        ("5528 3/4 E MONTE VISTA ST, 90042", "5500 block of E MONTE VISTA ST, 90042"),
+        ("6122 E MESA AVE, 90042", "6100 block of E MESA AVE, 90042"),
+        ("2111 W Lexington ST", "2100 block of W Lexington ST"),
+        # numbered streets after the house number
+        ("725 56 STREET", "700 block of 56 STREET"),
+        ("666 3 AVENUE", "600 block of 3 AVENUE"),
+        ("100 42ND ST", "100 block of 42ND ST"),
+        # Queens: block-house numbers
+        ("51-65 72 PLACE", "51-00 block of 72 PLACE"),
+        ("131-01 ROOSEVELT AVENUE", "131-00 block of ROOSEVELT AVENUE"),
+        # intersections and streets without a house number stay
+        ("BROADWAY & W 42 ST", "BROADWAY & W 42 ST"),
+        ("NORMANDIE AVE AT 8TH ST, 90005", "NORMANDIE AVE AT 8TH ST, 90005"),
+        ("11 AVENUE and WEST 22 STREET", "11 AVENUE and WEST 22 STREET"),
+        ("intersection of A ST", "intersection of A ST"),
+        ("W 42 ST", "W 42 ST"),
+        ("EAST 26 STREET", "EAST 26 STREET"),
+        ("FT WASHINGTON AVENUE", "FT WASHINGTON AVENUE"),
+        # a number left anywhere else could be a house number: the address is dropped
+        ("APT 5B 100 MAIN ST", ""),
+        ("MAIN ST 1234", ""),
+        ("-999 RODNEY ST", ""),
+        ("12", ""),
+        ("", ""),
+    ],
+)
 def test_generalise_address(raw, expected):
     assert generalise_address(pd.Series([raw])).tolist() == [expected]
 
 
-@pytest.mark.parametrize("url, kept", [
-    ("https://media.example.org/p/1.jpg", True),
-    ("https://MEDIA.example.org/p/1.jpg", True),
-    ("https://media.example.org:443/p/1.jpg", True),
-    ("https://media.example.org", True),
-    ("http://media.example.org/p/1.jpg", False),
-    ("https://evil.example.net/x.jpg", False),
-    ("https://media.example.org.evil.net/x.jpg", False),
-    ("https://media.example.org@evil.net/x.jpg", False),
-    ("https://media.example.org/p/1.jpg\"onload=\"x", False),
-    ("https://media.example.org/p/a b.jpg", False),
-    ("javascript:alert(1)", False),
-    ("//media.example.org/p/1.jpg", False),
-])
+@pytest.mark.parametrize(
+    "url, kept",
+    [
+        ("https://media.example.org/p/1.jpg", True),
+        ("https://MEDIA.example.org/p/1.jpg", True),
+        ("https://media.example.org:443/p/1.jpg", True),
+        ("https://media.example.org", True),
+        ("http://media.example.org/p/1.jpg", False),
+        ("https://evil.example.net/x.jpg", False),
+        ("https://media.example.org.evil.net/x.jpg", False),
+        ("https://media.example.org@evil.net/x.jpg", False),
+        ('https://media.example.org/p/1.jpg"onload="x', False),
+        ("https://media.example.org/p/a b.jpg", False),
+        ("javascript:alert(1)", False),
+        ("//media.example.org/p/1.jpg", False),
+    ],
+)
 def test_filter_media(url, kept):
     frame = pd.DataFrame({"media_url": [url], "redaction_reason": [""]})
     out = filter_media(frame, ["media.example.org"])
@@ -157,23 +191,36 @@ def hoods():
 def test_sensitive_types_defaults_and_profile(profile):
     names = sensitive_types(profile)
     assert {"welfare check", "homeless encampment", "pet wellness check request"} <= names
-    off = type(profile)(**{**profile.__dict__, "privacy": {**profile.privacy, "default_sensitive_types": False,
-                                                          "sensitive_types": ["Loud Party"]}})
+    off = type(profile)(
+        **{
+            **profile.__dict__,
+            "privacy": {**profile.privacy, "default_sensitive_types": False, "sensitive_types": ["Loud Party"]},
+        }
+    )
     assert sensitive_types(off) == {"loud party"}
 
 
-@pytest.mark.parametrize("mode, expected_precision", [
-    ("neighborhood_centroid", "neighborhood_centroid"), ("neighborhood_random", "neighborhood_random"),
-])
+@pytest.mark.parametrize(
+    "mode, expected_precision",
+    [
+        ("neighborhood_centroid", "neighborhood_centroid"),
+        ("neighborhood_random", "neighborhood_random"),
+    ],
+)
 def test_apply_location_privacy(profile, hoods, mode, expected_precision):
     p = type(profile)(**{**profile.__dict__, "privacy": {**profile.privacy, "sensitive_location": mode}})
-    frame = pd.DataFrame({
-        "service_request_id": ["A", "B", "C", "D"],
-        "service_name": ["Pothole", "WELFARE CHECK", "Welfare Check", "Pothole"],
-        "lat": [41.951234, 41.95, 41.95, None], "long": [-87.654567, -87.65, -87.65, None],
-        "address": ["1200 block of N MAIN ST", "1200 block of N MAIN ST", "", "x"], "zipcode": ["60601", "60601", "", ""],
-        "neighborhood_code": ["N1", "N1", "", ""], "redaction_reason": ["", "", "", ""],
-    })
+    frame = pd.DataFrame(
+        {
+            "service_request_id": ["A", "B", "C", "D"],
+            "service_name": ["Pothole", "WELFARE CHECK", "Welfare Check", "Pothole"],
+            "lat": [41.951234, 41.95, 41.95, None],
+            "long": [-87.654567, -87.65, -87.65, None],
+            "address": ["1200 block of N MAIN ST", "1200 block of N MAIN ST", "", "x"],
+            "zipcode": ["60601", "60601", "", ""],
+            "neighborhood_code": ["N1", "N1", "", ""],
+            "redaction_reason": ["", "", "", ""],
+        }
+    )
     out = apply_location_privacy(frame, p, hoods)
     assert out["location_precision"].tolist() == ["point_3dp", expected_precision, "none", "none"]
     assert (out.loc[0, "lat"], out.loc[0, "long"]) == (41.951, -87.655)

@@ -1,4 +1,5 @@
 """Each privacy rule is a profile setting with a safe default: the defaults, then each setting changed."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,34 +20,57 @@ P-2,2026-10-01 09:00:00,New,Pothole,<b>deep</b> see https://x.example/?token=abc
 
 def publish_with(tmp_path, privacy: str):
     profile = tmp_path / "city.toml"
-    text = DEMO.read_text().replace('file = "demo-neighborhoods.geojson"', f'file = "{REPO / "etl/profiles/demo-neighborhoods.geojson"}"')
+    text = DEMO.read_text().replace(
+        'file = "demo-neighborhoods.geojson"', f'file = "{REPO / "etl/profiles/demo-neighborhoods.geojson"}"'
+    )
     profile.write_text(text.replace("[privacy]\n", "[privacy]\n" + privacy + "\n"))
     src = tmp_path / "in.csv"
     src.write_text(ROWS)
-    publish_release(str(profile), src, out=tmp_path / "out", db_url=f"sqlite:///{tmp_path / 'x.db'}", as_of="2026-11-01T00:00:00")
-    return pd.read_csv(tmp_path / "out" / "demo-city-311" / "data" / "service_requests.csv", dtype=str,
-                       keep_default_na=False).set_index("service_request_id")
+    publish_release(
+        str(profile), src, out=tmp_path / "out", db_url=f"sqlite:///{tmp_path / 'x.db'}", as_of="2026-11-01T00:00:00"
+    )
+    return pd.read_csv(
+        tmp_path / "out" / "demo-city-311" / "data" / "service_requests.csv", dtype=str, keep_default_na=False
+    ).set_index("service_request_id")
 
 
 def test_defaults_are_the_safe_ones():
     p = load_profile("demo").privacy
     assert (p["scrub"], p["neutralise_formulas"], p["coordinate_decimals"], p["address_precision"]) == (
-        ["markup", "email", "url_query", "ssn", "card", "phone"], True, 3, "block")
+        ["markup", "email", "url_query", "ssn", "card", "phone"],
+        True,
+        3,
+        "block",
+    )
 
 
-@pytest.mark.parametrize("privacy,row,column,expected", [
-    ("", "P-1", "description", "'=HYPERLINK(\"http://x\") call [phone removed] or [email removed]"),
-    ("", "P-2", "description", "deep see [link removed]"),
-    ("", "P-1", "address", "1200 block of MAPLE AVE"),
-    ("", "P-2", "address", "MAPLE AVE & 3RD ST"),
-    ("", "P-1", "lat", "39.772"),
-    ('scrub = ["markup", "email"]', "P-1", "description", "'=HYPERLINK(\"http://x\") call 303-555-0199 or [email removed]"),
-    ("neutralise_formulas = false", "P-1", "description", "=HYPERLINK(\"http://x\") call [phone removed] or [email removed]"),
-    ("coordinate_decimals = 2", "P-1", "lat", "39.77"),
-    ("coordinate_decimals = 0", "P-1", "long", "-105"),
-    ('address_precision = "street"', "P-1", "address", "MAPLE AVE"),
-    ('address_precision = "none"', "P-1", "address", ""),
-], ids=lambda v: v if isinstance(v, str) and len(v) < 30 else None)
+@pytest.mark.parametrize(
+    "privacy,row,column,expected",
+    [
+        ("", "P-1", "description", '\'=HYPERLINK("http://x") call [phone removed] or [email removed]'),
+        ("", "P-2", "description", "deep see [link removed]"),
+        ("", "P-1", "address", "1200 block of MAPLE AVE"),
+        ("", "P-2", "address", "MAPLE AVE & 3RD ST"),
+        ("", "P-1", "lat", "39.772"),
+        (
+            'scrub = ["markup", "email"]',
+            "P-1",
+            "description",
+            '\'=HYPERLINK("http://x") call 303-555-0199 or [email removed]',
+        ),
+        (
+            "neutralise_formulas = false",
+            "P-1",
+            "description",
+            '=HYPERLINK("http://x") call [phone removed] or [email removed]',
+        ),
+        ("coordinate_decimals = 2", "P-1", "lat", "39.77"),
+        ("coordinate_decimals = 0", "P-1", "long", "-105"),
+        ('address_precision = "street"', "P-1", "address", "MAPLE AVE"),
+        ('address_precision = "none"', "P-1", "address", ""),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 30 else None,
+)
 def test_privacy_setting_changes_exactly_its_rule(tmp_path, privacy, row, column, expected):
     rows = publish_with(tmp_path, privacy)
     assert rows.loc[row, column] == expected

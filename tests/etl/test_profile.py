@@ -1,13 +1,14 @@
 """The profile loader: one exact, one-line message per mistake, and every bundled profile loads."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from etl_testkit import REPO, TINY
 
 from etl.errors import ProfileError
 from etl.profile import BUNDLED_DIR, KEYS, find_profile, load_profile
-from etl_testkit import REPO, TINY
 
 BASE = """\
 [package]
@@ -39,6 +40,7 @@ def edit(old: str, new: str):
     def apply(text: str) -> str:
         assert old in text
         return text.replace(old, new, 1)
+
     return apply
 
 
@@ -52,48 +54,114 @@ def prepend(extra: str):
 
 # (id, change to BASE, exact message after "<path>: ")
 ERRORS = [
-    ("unknown section", append("\n[extras]\nx = 1\n"),
-     "unknown section [extras]; known: package, input, columns, statuses, channels, boundaries, targets, privacy, quality"),
-    ("unknown key", edit('timezone = "America/Chicago"', 'timezone = "America/Chicago"\nfromat = "csv"'),
-     "unknown key input.fromat"),
+    (
+        "unknown section",
+        append("\n[extras]\nx = 1\n"),
+        "unknown section [extras]; known: package, input, columns, statuses, channels, boundaries, targets, privacy, quality",
+    ),
+    (
+        "unknown key",
+        edit('timezone = "America/Chicago"', 'timezone = "America/Chicago"\nfromat = "csv"'),
+        "unknown key input.fromat",
+    ),
     ("unknown column key", edit('status = "state"', 'status = "state"\nwho = "reporter"'), "unknown key columns.who"),
     ("wrong type: int for string", edit('title = "Test City"', "title = 3"), "package.title must be str, not int"),
     ("wrong type: string for list", edit('open = ["Open"]', 'open = "Open"'), "statuses.open must be list, not str"),
-    ("wrong type: bool for int", append("\n[privacy]\nmax_text_length = true\n"), "privacy.max_text_length must be int, not bool"),
-    ("wrong type: string for float", edit('code_property = "code"', 'code_property = "code"\nmargin_degrees = "wide"'),
-     "boundaries.margin_degrees must be float, not str"),
-    ("wrong type: table for bool", edit('title = "Test City"', 'title = "Test City"\ndemo = { yes = true }'),
-     "package.demo must be bool, not dict"),
+    (
+        "wrong type: bool for int",
+        append("\n[privacy]\nmax_text_length = true\n"),
+        "privacy.max_text_length must be int, not bool",
+    ),
+    (
+        "wrong type: string for float",
+        edit('code_property = "code"', 'code_property = "code"\nmargin_degrees = "wide"'),
+        "boundaries.margin_degrees must be float, not str",
+    ),
+    (
+        "wrong type: table for bool",
+        edit('title = "Test City"', 'title = "Test City"\ndemo = { yes = true }'),
+        "package.demo must be bool, not dict",
+    ),
     ("section not a table", prepend("quality = 3\n"), "[quality] must be a table"),
     ("missing required key", edit('timezone = "America/Chicago"\n', ""), "missing required key input.timezone"),
-    ("missing required section", edit('[statuses]\nopen = ["Open"]\nclosed = ["Closed"]\n', ""), "missing required key statuses.open"),
+    (
+        "missing required section",
+        edit('[statuses]\nopen = ["Open"]\nclosed = ["Closed"]\n', ""),
+        "missing required key statuses.open",
+    ),
     ("missing required column", edit('service_name = "type"\n', ""), "columns.service_name is required"),
     ("blank required column", edit('service_name = "type"', 'service_name = ""'), "columns.service_name is required"),
-    ("bad time zone", edit('"America/Chicago"', '"Mars/Olympus_Mons"'),
-     "input.timezone 'Mars/Olympus_Mons' is not an IANA time zone"),
-    ("time zone in the wrong case", edit('"America/Chicago"', '"america/chicago"'),
-     "input.timezone 'america/chicago' is not an IANA time zone"),
+    (
+        "bad time zone",
+        edit('"America/Chicago"', '"Mars/Olympus_Mons"'),
+        "input.timezone 'Mars/Olympus_Mons' is not an IANA time zone",
+    ),
+    (
+        "time zone in the wrong case",
+        edit('"America/Chicago"', '"america/chicago"'),
+        "input.timezone 'america/chicago' is not an IANA time zone",
+    ),
     ("blank time zone", edit('"America/Chicago"', '""'), "input.timezone '' is not an IANA time zone"),
-    ("bad encoding", edit('timezone = "America/Chicago"', 'timezone = "America/Chicago"\nencoding = "klingon"'),
-     "input.encoding 'klingon' is not a known encoding"),
-    ("unknown format", edit('timezone = "America/Chicago"', 'timezone = "America/Chicago"\nformat = "xml"'),
-     "input.format must be csv or json, not 'xml'"),
-    ("status in both lists", edit('closed = ["Closed"]', 'closed = ["Closed", "OPEN"]'), "status 'open' is listed as both open and closed"),
-    ("bad package name", edit('name = "test-city"', 'name = "Test City"'),
-     "package.name must be lower-case letters, digits, '.', '-' or '_'"),
-    ("package name starting with a dot", edit('name = "test-city"', 'name = ".hidden"'),
-     "package.name must be lower-case letters, digits, '.', '-' or '_'"),
-    ("bad location format", edit('status = "state"', 'status = "state"\nlocation_format = "wkt"'),
-     "columns.location_format must be point_text or python_dict"),
-    ("bad sensitive location", append('\n[privacy]\nsensitive_location = "exact"\n'),
-     "privacy.sensitive_location must be one of neighborhood_centroid, neighborhood_random"),
-    ("bad service name case", append('\n[quality]\nservice_name_case = "lower"\n'),
-     "quality.service_name_case must be title, upper or as_is"),
-    ("negative target", append('\n[targets]\n"Pothole" = -1\n'), "[targets] 'Pothole' must be a positive number of days"),
-    ("boolean target", append('\n[targets]\n"Graffiti" = true\n'), "[targets] 'Graffiti' must be a positive number of days"),
-    ("invalid TOML", edit('title = "Test City"', 'title = "Test City'), "not valid TOML: Illegal character '\\n' (at line 3, column 19)"),
-    ("duplicate TOML key", edit('title = "Test City"', 'title = "Test City"\ntitle = "Again"'),
-     "not valid TOML: Cannot overwrite a value (at line 4, column 16)"),
+    (
+        "bad encoding",
+        edit('timezone = "America/Chicago"', 'timezone = "America/Chicago"\nencoding = "klingon"'),
+        "input.encoding 'klingon' is not a known encoding",
+    ),
+    (
+        "unknown format",
+        edit('timezone = "America/Chicago"', 'timezone = "America/Chicago"\nformat = "xml"'),
+        "input.format must be csv or json, not 'xml'",
+    ),
+    (
+        "status in both lists",
+        edit('closed = ["Closed"]', 'closed = ["Closed", "OPEN"]'),
+        "status 'open' is listed as both open and closed",
+    ),
+    (
+        "bad package name",
+        edit('name = "test-city"', 'name = "Test City"'),
+        "package.name must be lower-case letters, digits, '.', '-' or '_'",
+    ),
+    (
+        "package name starting with a dot",
+        edit('name = "test-city"', 'name = ".hidden"'),
+        "package.name must be lower-case letters, digits, '.', '-' or '_'",
+    ),
+    (
+        "bad location format",
+        edit('status = "state"', 'status = "state"\nlocation_format = "wkt"'),
+        "columns.location_format must be point_text or python_dict",
+    ),
+    (
+        "bad sensitive location",
+        append('\n[privacy]\nsensitive_location = "exact"\n'),
+        "privacy.sensitive_location must be one of neighborhood_centroid, neighborhood_random",
+    ),
+    (
+        "bad service name case",
+        append('\n[quality]\nservice_name_case = "lower"\n'),
+        "quality.service_name_case must be title, upper or as_is",
+    ),
+    (
+        "negative target",
+        append('\n[targets]\n"Pothole" = -1\n'),
+        "[targets] 'Pothole' must be a positive number of days",
+    ),
+    (
+        "boolean target",
+        append('\n[targets]\n"Graffiti" = true\n'),
+        "[targets] 'Graffiti' must be a positive number of days",
+    ),
+    (
+        "invalid TOML",
+        edit('title = "Test City"', 'title = "Test City'),
+        "not valid TOML: Illegal character '\\n' (at line 3, column 19)",
+    ),
+    (
+        "duplicate TOML key",
+        edit('title = "Test City"', 'title = "Test City"\ntitle = "Again"'),
+        "not valid TOML: Cannot overwrite a value (at line 4, column 16)",
+    ),
 ]
 
 
@@ -112,10 +180,19 @@ def test_load_profile_base_is_valid(tmp_path):
     path.write_text(BASE, encoding="utf-8")
     profile = load_profile(str(path))
     assert profile.name == "test-city"
-    assert profile.input == {"format": "csv", "encoding": "utf-8", "delimiter": ",", "timezone": "America/Chicago",
-                             "datetime_formats": ["ISO8601"]}
-    assert profile.raw_columns() == {"service_request_id": "id", "status": "state", "service_name": "type",
-                                     "requested_datetime": "opened"}
+    assert profile.input == {
+        "format": "csv",
+        "encoding": "utf-8",
+        "delimiter": ",",
+        "timezone": "America/Chicago",
+        "datetime_formats": ["ISO8601"],
+    }
+    assert profile.raw_columns() == {
+        "service_request_id": "id",
+        "status": "state",
+        "service_name": "type",
+        "requested_datetime": "opened",
+    }
     assert profile.status_map == {"open": "open", "closed": "closed"}
     assert profile.resolve(profile.boundaries["file"]) == tmp_path / "boundaries.geojson"
     assert profile.resolve("/abs/wards.geojson") == Path("/abs/wards.geojson")
@@ -143,10 +220,13 @@ def test_load_profile_not_utf8(tmp_path):
     assert str(exc.value) == f"{path}: not UTF-8 text"
 
 
-@pytest.mark.parametrize("name, message", [
-    ("missing.toml", "profile file not found"),
-    ("atlantis", "no such profile; bundled profiles are: chicago, demo, los-angeles, new-york-city"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("missing.toml", "profile file not found"),
+        ("atlantis", "no such profile; bundled profiles are: chicago, demo, los-angeles, new-york-city"),
+    ],
+)
 def test_find_profile_errors(tmp_path, monkeypatch, name, message):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ProfileError) as exc:
@@ -188,4 +268,14 @@ def test_fixture_profiles_load():
 
 
 def test_every_section_is_declared():
-    assert list(KEYS) == ["package", "input", "columns", "statuses", "channels", "boundaries", "targets", "privacy", "quality"]
+    assert list(KEYS) == [
+        "package",
+        "input",
+        "columns",
+        "statuses",
+        "channels",
+        "boundaries",
+        "targets",
+        "privacy",
+        "quality",
+    ]

@@ -1,4 +1,5 @@
 """The byte-level helpers of etl.publish: file hashes and the line ends of a published CSV."""
+
 from __future__ import annotations
 
 import hashlib

@@ -4,6 +4,7 @@ Each run is a real ``python -m etl publish`` subprocess on the demo city's data.
 the current release (symlink target and the hash of every file in it) and the database (its
 current version and a digest of every request row) must be exactly what they were before.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,13 +26,26 @@ NAME = "demo-city-311"
 
 # (checkpoint, n-th time it is reached). Spread over reading, staging, publishing and the DB load.
 KILL_POINTS_BEFORE_SWITCH = [
-    ("read.chunk", 1), ("read.chunk", 3), ("read.chunk", 5),
-    ("publish.chunk_written", 1), ("publish.chunk_written", 2), ("publish.chunk_written", 4), ("publish.chunk_written", 6),
+    ("read.chunk", 1),
+    ("read.chunk", 3),
+    ("read.chunk", 5),
+    ("publish.chunk_written", 1),
+    ("publish.chunk_written", 2),
+    ("publish.chunk_written", 4),
+    ("publish.chunk_written", 6),
     ("publish.staged", 1),
     ("load.cleared", 1),
-    ("load.batch", 1), ("load.batch", 2), ("load.batch", 3), ("load.batch", 4), ("load.batch", 5), ("load.batch", 6),
-    ("load.lookups", 1), ("load.before_commit", 1),
-    ("publish.before_rename", 1), ("publish.in_releases", 1), ("publish.before_switch", 1),
+    ("load.batch", 1),
+    ("load.batch", 2),
+    ("load.batch", 3),
+    ("load.batch", 4),
+    ("load.batch", 5),
+    ("load.batch", 6),
+    ("load.lookups", 1),
+    ("load.before_commit", 1),
+    ("publish.before_rename", 1),
+    ("publish.in_releases", 1),
+    ("publish.before_switch", 1),
 ]
 # Between the symlink switch and the database COMMIT (a documented window): files are new, the
 # database is old, and the next run reloads the database.
@@ -40,8 +54,22 @@ KILL_POINTS_IN_WINDOW = [("publish.after_switch", 1), ("load.switched_before_com
 
 def run_publish(input_csv: Path, out: Path, db: str, env_extra: dict | None = None, drop_root_override: bool = False):
     env = {**os.environ, "PORTAL_CHUNK_BYTES": str(256 * 1024), "PORTAL_LOAD_BATCH_ROWS": "1000", **(env_extra or {})}
-    cmd = [sys.executable, "-m", "etl", "publish", "--profile", "demo", "--input", str(input_csv), "--out", str(out),
-           "--db", db, "--as-of", "2026-11-01T00:00:00"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "etl",
+        "publish",
+        "--profile",
+        "demo",
+        "--input",
+        str(input_csv),
+        "--out",
+        str(out),
+        "--db",
+        db,
+        "--as-of",
+        "2026-11-01T00:00:00",
+    ]
     if drop_root_override:  # root without CAP_DAC_OVERRIDE obeys file modes like any user
         caps = "-dac_override,-dac_read_search"
         cmd = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", "--", *cmd]
@@ -54,11 +82,19 @@ def snapshot(out: Path, db: str) -> dict:
     files = {}
     if target:
         root = link.resolve()
-        files = {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+        files = {
+            p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*"))
+            if p.is_file()
+        }
     engine = create_engine(db)
     with engine.connect() as conn:
         version = conn.execute(text("select version from releases where is_current")).scalar()
-        rows = conn.execute(text("select service_request_id, status, days_to_close, neighborhood_code from service_requests order by service_request_id")).all()
+        rows = conn.execute(
+            text(
+                "select service_request_id, status, days_to_close, neighborhood_code from service_requests order by service_request_id"
+            )
+        ).all()
     engine.dispose()
     digest = hashlib.sha256(repr(rows).encode()).hexdigest()
     return {"target": target, "files": files, "db_version": version, "db_rows": len(rows), "db_digest": digest}
@@ -84,7 +120,9 @@ def published(tmp_path, inputs):
 def test_kill_at_many_points_leaves_release_and_database_unchanged(published, inputs):
     out, db = published
     before = snapshot(out, db)
-    assert before["target"] == f"releases/{NAME}/1.0.0" and before["db_version"] == "1.0.0" and before["db_rows"] == 5921
+    assert (
+        before["target"] == f"releases/{NAME}/1.0.0" and before["db_version"] == "1.0.0" and before["db_rows"] == 5921
+    )
     killed = []
     for point, nth in KILL_POINTS_BEFORE_SWITCH:
         r = run_publish(inputs[1], out, db, {"PORTAL_KILL_AT": f"{point}:{nth}"})
@@ -96,7 +134,10 @@ def test_kill_at_many_points_leaves_release_and_database_unchanged(published, in
     assert r.returncode == 0, r.stderr
     after = snapshot(out, db)
     assert after["target"] == f"releases/{NAME}/1.1.0" and after["db_version"] == "1.1.0" and after["db_rows"] == 6404
-    assert sorted(p.name for p in (out / "releases" / NAME).iterdir() if not p.name.startswith(".")) == ["1.0.0", "1.1.0"]
+    assert sorted(p.name for p in (out / "releases" / NAME).iterdir() if not p.name.startswith(".")) == [
+        "1.0.0",
+        "1.1.0",
+    ]
     assert not (out / ".staging").exists()
 
 
@@ -109,7 +150,10 @@ def test_kill_between_switch_and_commit_is_healed_by_next_run(published, inputs,
     assert r.returncode == -signal.SIGKILL
     mid = snapshot(out, db)
     assert mid["target"] == f"releases/{NAME}/1.1.0"  # files switched ...
-    assert (mid["db_version"], mid["db_digest"]) == (before["db_version"], before["db_digest"])  # ... the database rolled back
+    assert (mid["db_version"], mid["db_digest"]) == (
+        before["db_version"],
+        before["db_digest"],
+    )  # ... the database rolled back
     assert (out / "releases" / NAME / "1.0.0").is_dir()  # the database's release is still on disk and servable
     r = run_publish(inputs[1], out, db)
     assert r.returncode == 0, r.stderr
@@ -129,8 +173,27 @@ def test_kill_after_commit_leaves_the_new_release_complete(published, inputs):
 def test_two_runs_at_once_second_refuses(published, inputs):
     out, db = published
     env = {**os.environ, "PORTAL_PAUSE_AT": "publish.staged:6"}
-    first = subprocess.Popen([sys.executable, "-m", "etl", "publish", "--profile", "demo", "--input", str(inputs[1]),
-                              "--out", str(out), "--db", db], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "etl",
+            "publish",
+            "--profile",
+            "demo",
+            "--input",
+            str(inputs[1]),
+            "--out",
+            str(out),
+            "--db",
+            db,
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.time() + 60
         while not (out / ".staging").exists() or not any((out / ".staging").iterdir()):
@@ -140,7 +203,8 @@ def test_two_runs_at_once_second_refuses(published, inputs):
         second = run_publish(inputs[0], out, db)
         assert second.returncode == 2
         assert second.stderr.strip().splitlines()[-1] == (
-            f"error: {out}: another publish is running on this folder (pid {first.pid}); try again when it ends")
+            f"error: {out}: another publish is running on this folder (pid {first.pid}); try again when it ends"
+        )
     finally:
         stdout, stderr = first.communicate(timeout=120)
     assert first.returncode == 0, stderr
@@ -149,7 +213,9 @@ def test_two_runs_at_once_second_refuses(published, inputs):
 
 def _mount_tmpfs(path: Path, size: str) -> None:
     path.mkdir(parents=True, exist_ok=True)
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True, text=True)
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True, text=True
+    )
     if r.returncode != 0:
         pytest.fail(f"cannot mount a small tmpfs to simulate a full disk (run as root): {r.stderr.strip()}")
 

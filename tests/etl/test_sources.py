@@ -3,6 +3,7 @@
 Fixture folders: tests/fixtures/etl/csv/ and json/ (one file per reader behaviour),
 tests/fixtures/etl/unusable/ (one file per way an export cannot be used at all).
 """
+
 from __future__ import annotations
 
 import json
@@ -10,10 +11,10 @@ import subprocess
 import sys
 
 import pytest
+from etl_testkit import AS_OF, FIXTURES, REPO, TINY
 
 from etl.errors import InputError
 from etl.sources import read_chunks, read_header
-from etl_testkit import AS_OF, FIXTURES, REPO, TINY
 
 CSV = FIXTURES / "csv"
 JSON = FIXTURES / "json"
@@ -30,61 +31,155 @@ def read_all(path, fmt, encoding="utf-8", delimiter=","):
 
 # --- CSV ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, records, bad", [
-    ("quoted_newline.csv", [{"_row": 1, "id": "1", "notes": "line one\nline two", "area": "N1"},
-                            {"_row": 2, "id": "2", "notes": 'say "hi"', "area": "N2"}], []),
-    ("bom_crlf.csv", [{"_row": 1, "id": "1", "notes": " padded ", "area": "N1"},
-                      {"_row": 2, "id": "2", "notes": "", "area": "N2"}], []),
-    ("malformed_row.csv", [{"_row": 1, "id": "1", "notes": "ok", "area": "N1"},
-                           {"_row": 2, "id": "3", "notes": "ok", "area": "N2"}],
-     [(None, None, "malformed_row", "after row 0: expected 3 fields, found 4: '2,too,many,fields'")]),
-    ("bad_utf8.csv", [{"_row": 1, "id": "1", "notes": "ok", "area": "N1"},
-                      {"_row": 3, "id": "3", "notes": "ok", "area": "N2"}],
-     [(2, "notes", "invalid_encoding", "byte 0xe9 at position 3 is not UTF-8")]),
-    ("latin1.csv", [], [(1, "notes", "invalid_encoding", "byte 0xe9 at position 3 is not UTF-8")]),
-])
+
+@pytest.mark.parametrize(
+    "name, records, bad",
+    [
+        (
+            "quoted_newline.csv",
+            [
+                {"_row": 1, "id": "1", "notes": "line one\nline two", "area": "N1"},
+                {"_row": 2, "id": "2", "notes": 'say "hi"', "area": "N2"},
+            ],
+            [],
+        ),
+        (
+            "bom_crlf.csv",
+            [
+                {"_row": 1, "id": "1", "notes": " padded ", "area": "N1"},
+                {"_row": 2, "id": "2", "notes": "", "area": "N2"},
+            ],
+            [],
+        ),
+        (
+            "malformed_row.csv",
+            [{"_row": 1, "id": "1", "notes": "ok", "area": "N1"}, {"_row": 2, "id": "3", "notes": "ok", "area": "N2"}],
+            [(None, None, "malformed_row", "after row 0: expected 3 fields, found 4: '2,too,many,fields'")],
+        ),
+        (
+            "bad_utf8.csv",
+            [{"_row": 1, "id": "1", "notes": "ok", "area": "N1"}, {"_row": 3, "id": "3", "notes": "ok", "area": "N2"}],
+            [(2, "notes", "invalid_encoding", "byte 0xe9 at position 3 is not UTF-8")],
+        ),
+        ("latin1.csv", [], [(1, "notes", "invalid_encoding", "byte 0xe9 at position 3 is not UTF-8")]),
+    ],
+)
 def test_read_csv(name, records, bad):
     assert read_all(CSV / name, "csv") == (records, bad)
 
 
 def test_read_csv_other_delimiter_and_encoding():
-    assert read_all(CSV / "semicolon.csv", "csv", delimiter=";") == ([{"_row": 1, "id": "1", "notes": "a,b", "area": "N1"}], [])
-    assert read_all(CSV / "latin1.csv", "csv", encoding="latin-1") == ([{"_row": 1, "id": "1", "notes": "caf\u00e9", "area": "N1"}], [])
+    assert read_all(CSV / "semicolon.csv", "csv", delimiter=";") == (
+        [{"_row": 1, "id": "1", "notes": "a,b", "area": "N1"}],
+        [],
+    )
+    assert read_all(CSV / "latin1.csv", "csv", encoding="latin-1") == (
+        [{"_row": 1, "id": "1", "notes": "caf\u00e9", "area": "N1"}],
+        [],
+    )
 
 
 def test_read_csv_small_blocks_keep_row_numbers(tmp_path):
     path = tmp_path / "many.csv"
     path.write_text("id,notes\n" + "".join(f"{i},note {i}\n" for i in range(1, 2001)), encoding="utf-8")
-    rows = [r["_row"] for chunk in read_chunks(path, "csv", "utf-8", lambda *a: None, block_bytes=4096) for r in chunk.to_dict("records")]
+    rows = [
+        r["_row"]
+        for chunk in read_chunks(path, "csv", "utf-8", lambda *a: None, block_bytes=4096)
+        for r in chunk.to_dict("records")
+    ]
     assert rows == list(range(1, 2001))
 
 
 # --- JSON ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, records, bad", [
-    # a key given twice keeps its last meaningful value; "null" text and null are missing; nested values stay JSON
-    ("array.json", [
-        {"_row": 1, "sr_number": "J-1", "status": "Open", "created_date": "2024-03-01T09:00:00.000", "latitude": "41.95",
-         "count": "3", "duplicate": "false", "notes": "", "location": "", "tags": ""},
-        {"_row": 2, "sr_number": "J-2", "status": "Closed", "created_date": "2024-03-01T10:00:00.000", "latitude": "",
-         "count": "", "duplicate": "", "notes": "", "location": '{"latitude": "41.85", "longitude": "-87.65"}', "tags": ""},
-        {"_row": 3, "sr_number": "J-3", "status": "Closed", "created_date": "2024-03-01T11:00:00.000", "latitude": "",
-         "count": "", "duplicate": "", "notes": "", "location": "", "tags": '["a", "b"]'},
-    ], []),
-    ("bom.json", [{"_row": 1, "sr_number": "J-1", "status": "Open"}], []),
-    ("trailing_garbage.json", [{"_row": 1, "sr_number": "J-1", "status": "Open"}, {"_row": 2, "sr_number": "J-2", "status": "Closed"}],
-     [(None, None, "malformed_row", "garbage after the JSON array: '{\"sr_number\": \"J-3\"}'")]),
-    ("lines.jsonl", [{"_row": 1, "sr_number": "J-1", "status": "Open", "closed_date": ""},
-                     {"_row": 3, "sr_number": "J-3", "status": "Closed", "closed_date": "2024-03-02T10:00:00"}],
-     [(2, None, "malformed_row", "line does not parse as JSON: Expecting value"),
-      (4, None, "malformed_row", "record is a list, not an object")]),
-    ("not_object.json", [{"_row": 1, "sr_number": "J-1"}, {"_row": 3, "sr_number": "J-3"}],
-     [(2, None, "malformed_row", "record is a int, not an object")]),
-    ("unclosed.json", [{"_row": 1, "sr_number": "J-1"}, {"_row": 2, "sr_number": "J-2"}],
-     [(None, None, "malformed_row", "the JSON array is not closed after record 2")]),
-    ("broken_record.json", [{"_row": 1, "sr_number": "J-1"}],
-     [(2, None, "malformed_row", "record does not parse as JSON: Expecting value; the records after it cannot be read")]),
-])
+
+@pytest.mark.parametrize(
+    "name, records, bad",
+    [
+        # a key given twice keeps its last meaningful value; "null" text and null are missing; nested values stay JSON
+        (
+            "array.json",
+            [
+                {
+                    "_row": 1,
+                    "sr_number": "J-1",
+                    "status": "Open",
+                    "created_date": "2024-03-01T09:00:00.000",
+                    "latitude": "41.95",
+                    "count": "3",
+                    "duplicate": "false",
+                    "notes": "",
+                    "location": "",
+                    "tags": "",
+                },
+                {
+                    "_row": 2,
+                    "sr_number": "J-2",
+                    "status": "Closed",
+                    "created_date": "2024-03-01T10:00:00.000",
+                    "latitude": "",
+                    "count": "",
+                    "duplicate": "",
+                    "notes": "",
+                    "location": '{"latitude": "41.85", "longitude": "-87.65"}',
+                    "tags": "",
+                },
+                {
+                    "_row": 3,
+                    "sr_number": "J-3",
+                    "status": "Closed",
+                    "created_date": "2024-03-01T11:00:00.000",
+                    "latitude": "",
+                    "count": "",
+                    "duplicate": "",
+                    "notes": "",
+                    "location": "",
+                    "tags": '["a", "b"]',
+                },
+            ],
+            [],
+        ),
+        ("bom.json", [{"_row": 1, "sr_number": "J-1", "status": "Open"}], []),
+        (
+            "trailing_garbage.json",
+            [{"_row": 1, "sr_number": "J-1", "status": "Open"}, {"_row": 2, "sr_number": "J-2", "status": "Closed"}],
+            [(None, None, "malformed_row", 'garbage after the JSON array: \'{"sr_number": "J-3"}\'')],
+        ),
+        (
+            "lines.jsonl",
+            [
+                {"_row": 1, "sr_number": "J-1", "status": "Open", "closed_date": ""},
+                {"_row": 3, "sr_number": "J-3", "status": "Closed", "closed_date": "2024-03-02T10:00:00"},
+            ],
+            [
+                (2, None, "malformed_row", "line does not parse as JSON: Expecting value"),
+                (4, None, "malformed_row", "record is a list, not an object"),
+            ],
+        ),
+        (
+            "not_object.json",
+            [{"_row": 1, "sr_number": "J-1"}, {"_row": 3, "sr_number": "J-3"}],
+            [(2, None, "malformed_row", "record is a int, not an object")],
+        ),
+        (
+            "unclosed.json",
+            [{"_row": 1, "sr_number": "J-1"}, {"_row": 2, "sr_number": "J-2"}],
+            [(None, None, "malformed_row", "the JSON array is not closed after record 2")],
+        ),
+        (
+            "broken_record.json",
+            [{"_row": 1, "sr_number": "J-1"}],
+            [
+                (
+                    2,
+                    None,
+                    "malformed_row",
+                    "record does not parse as JSON: Expecting value; the records after it cannot be read",
+                )
+            ],
+        ),
+    ],
+)
 def test_read_json(name, records, bad):
     assert read_all(JSON / name, "json") == (records, bad)
 
@@ -104,15 +199,23 @@ def test_read_json_column_first_seen_late(tmp_path):
 
 # --- files that cannot be read at all ---------------------------------------------------------------
 
-@pytest.mark.parametrize("path, fmt, message", [
-    (UNUSABLE / "empty.csv", "csv", "file is empty"),
-    (UNUSABLE / "blank_first_line.csv", "csv", "first line is blank: expected a header row"),
-    (UNUSABLE / "utf16.csv", "csv", "header is not utf-8 text (byte 0): unreadable encoding; set input.encoding in the profile"),
-    (UNUSABLE / "missing.csv", "csv", "file not found"),
-    (UNUSABLE, "csv", "not a regular file"),
-    (JSON / "blank.json", "json", "file is empty"),
-    (CSV / "latin1.csv", "xml", "unknown input format 'xml' (csv or json)"),
-])
+
+@pytest.mark.parametrize(
+    "path, fmt, message",
+    [
+        (UNUSABLE / "empty.csv", "csv", "file is empty"),
+        (UNUSABLE / "blank_first_line.csv", "csv", "first line is blank: expected a header row"),
+        (
+            UNUSABLE / "utf16.csv",
+            "csv",
+            "header is not utf-8 text (byte 0): unreadable encoding; set input.encoding in the profile",
+        ),
+        (UNUSABLE / "missing.csv", "csv", "file not found"),
+        (UNUSABLE, "csv", "not a regular file"),
+        (JSON / "blank.json", "json", "file is empty"),
+        (CSV / "latin1.csv", "xml", "unknown input format 'xml' (csv or json)"),
+    ],
+)
 def test_read_header_errors(path, fmt, message):
     with pytest.raises(InputError) as exc:
         read_header(path, fmt, "utf-8")
@@ -124,7 +227,10 @@ def test_read_header_utf16_without_bom(tmp_path):
     path.write_bytes("id,notes\n1,x\n".encode("utf-16-le"))
     with pytest.raises(InputError) as exc:
         read_header(path, "csv", "utf-8")
-    assert str(exc.value) == f"{path}: header contains NUL bytes: not utf-8 text (UTF-16?); set input.encoding in the profile"
+    assert (
+        str(exc.value)
+        == f"{path}: header contains NUL bytes: not utf-8 text (UTF-16?); set input.encoding in the profile"
+    )
 
 
 def test_read_json_not_in_the_encoding(tmp_path):
@@ -135,33 +241,80 @@ def test_read_json_not_in_the_encoding(tmp_path):
     assert str(exc.value) == f"{path}: not utf-8 text (byte 15): unreadable encoding"
 
 
-MISSING = "'id' (for service_request_id), 'state' (for status), 'type' (for service_name), 'opened' (for requested_datetime)"
+MISSING = (
+    "'id' (for service_request_id), 'state' (for status), 'type' (for service_name), 'opened' (for requested_datetime)"
+)
 
 # (id, profile, input, the one line on stderr after "error: ")
 UNUSABLE_INPUTS = [
     ("missing file", TINY / "profile.toml", UNUSABLE / "does_not_exist.csv", "{input}: file not found"),
     ("empty file", TINY / "profile.toml", UNUSABLE / "empty.csv", "{input}: file is empty"),
     ("header only", TINY / "profile.toml", UNUSABLE / "header_only.csv", "{input}: has a header but no data rows"),
-    ("missing required columns", TINY / "profile.toml", UNUSABLE / "missing_columns.csv",
-     "{input}: missing required column(s) " + MISSING + "; the header has 2 column(s)"),
-    ("wrong delimiter", TINY / "profile.toml", UNUSABLE / "wrong_delimiter.csv",
-     "{input}: missing required column(s) " + MISSING + "; the header has 1 column(s) - is the delimiter right?"),
-    ("UTF-16", TINY / "profile.toml", UNUSABLE / "utf16.csv",
-     "{input}: header is not utf-8 text (byte 0): unreadable encoding; set input.encoding in the profile"),
-    ("Latin-1 header", TINY / "profile.toml", UNUSABLE / "latin1.csv",
-     "{input}: header is not utf-8 text (byte 44): unreadable encoding; set input.encoding in the profile"),
-    ("blank first line", TINY / "profile.toml", UNUSABLE / "blank_first_line.csv", "{input}: first line is blank: expected a header row"),
-    ("duplicate column", TINY / "profile.toml", UNUSABLE / "duplicate_header.csv", "{input}: column 'id' appears twice in the header"),
-    ("unknown format in profile", UNUSABLE / "unknown_format.toml", TINY / "requests.csv",
-     "{profile}: input.format must be csv or json, not 'xml'"),
+    (
+        "missing required columns",
+        TINY / "profile.toml",
+        UNUSABLE / "missing_columns.csv",
+        "{input}: missing required column(s) " + MISSING + "; the header has 2 column(s)",
+    ),
+    (
+        "wrong delimiter",
+        TINY / "profile.toml",
+        UNUSABLE / "wrong_delimiter.csv",
+        "{input}: missing required column(s) " + MISSING + "; the header has 1 column(s) - is the delimiter right?",
+    ),
+    (
+        "UTF-16",
+        TINY / "profile.toml",
+        UNUSABLE / "utf16.csv",
+        "{input}: header is not utf-8 text (byte 0): unreadable encoding; set input.encoding in the profile",
+    ),
+    (
+        "Latin-1 header",
+        TINY / "profile.toml",
+        UNUSABLE / "latin1.csv",
+        "{input}: header is not utf-8 text (byte 44): unreadable encoding; set input.encoding in the profile",
+    ),
+    (
+        "blank first line",
+        TINY / "profile.toml",
+        UNUSABLE / "blank_first_line.csv",
+        "{input}: first line is blank: expected a header row",
+    ),
+    (
+        "duplicate column",
+        TINY / "profile.toml",
+        UNUSABLE / "duplicate_header.csv",
+        "{input}: column 'id' appears twice in the header",
+    ),
+    (
+        "unknown format in profile",
+        UNUSABLE / "unknown_format.toml",
+        TINY / "requests.csv",
+        "{profile}: input.format must be csv or json, not 'xml'",
+    ),
     ("missing profile", UNUSABLE / "no_such_profile.toml", TINY / "requests.csv", "{profile}: profile file not found"),
 ]
 
 
-@pytest.mark.parametrize("profile, input_path, message", [u[1:] for u in UNUSABLE_INPUTS], ids=[u[0] for u in UNUSABLE_INPUTS])
+@pytest.mark.parametrize(
+    "profile, input_path, message", [u[1:] for u in UNUSABLE_INPUTS], ids=[u[0] for u in UNUSABLE_INPUTS]
+)
 def test_cli_refuses_unusable_input(run_cli, tmp_path, profile, input_path, message):
-    code, out, err = run_cli("publish", "--profile", profile, "--input", input_path, "--out", tmp_path / "out",
-                             "--db", f"sqlite:///{tmp_path / 'x.db'}", "--as-of", AS_OF, "--private-dir", tmp_path / "private")
+    code, out, err = run_cli(
+        "publish",
+        "--profile",
+        profile,
+        "--input",
+        input_path,
+        "--out",
+        tmp_path / "out",
+        "--db",
+        f"sqlite:///{tmp_path / 'x.db'}",
+        "--as-of",
+        AS_OF,
+        "--private-dir",
+        tmp_path / "private",
+    )
     shown_profile = profile.resolve() if profile.exists() else profile
     assert (code, out) == (2, "")
     assert err.splitlines()[-1] == "error: " + message.format(input=input_path, profile=shown_profile)
@@ -171,17 +324,45 @@ def test_cli_refuses_unusable_input(run_cli, tmp_path, profile, input_path, mess
 
 def test_cli_missing_boundary_file(run_cli, tmp_path):
     bounds = tmp_path / "nope.geojson"
-    code, out, err = run_cli("publish", "--profile", TINY / "profile.toml", "--input", TINY / "requests.csv",
-                             "--boundaries", bounds, "--out", tmp_path / "out", "--db", f"sqlite:///{tmp_path / 'x.db'}")
+    code, out, err = run_cli(
+        "publish",
+        "--profile",
+        TINY / "profile.toml",
+        "--input",
+        TINY / "requests.csv",
+        "--boundaries",
+        bounds,
+        "--out",
+        tmp_path / "out",
+        "--db",
+        f"sqlite:///{tmp_path / 'x.db'}",
+    )
     assert (code, out, err) == (2, "", f"error: {bounds}: boundary file not found\n")
 
 
 def test_cli_process_exit_code_and_one_line(tmp_path):
     """The real process: exit status 2, one line on stderr naming the file, no traceback."""
     empty = UNUSABLE / "empty.csv"
-    proc = subprocess.run([sys.executable, "-m", "etl", "publish", "--profile", str(TINY / "profile.toml"), "--input", str(empty),
-                           "--out", str(tmp_path / "out"), "--db", f"sqlite:///{tmp_path / 'x.db'}"],
-                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "etl",
+            "publish",
+            "--profile",
+            str(TINY / "profile.toml"),
+            "--input",
+            str(empty),
+            "--out",
+            str(tmp_path / "out"),
+            "--db",
+            f"sqlite:///{tmp_path / 'x.db'}",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", f"error: {empty}: file is empty\n")
 
 

@@ -5,6 +5,7 @@ tests/fixtures/validate/: ``valid.csv`` (demo release rows), ``plants.csv`` (wha
 ``bench.seeded``. Keys are ``(rowNumber, field, type[:constraint])`` as mapped in bench/agreement.py;
 compared as multisets, then counted per type.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -27,8 +28,19 @@ EXPECTED_COUNTS = {  # file -> errors per type, counted by hand from plants.csv
     "length.csv": {"constraint-error:maxLength": 10, "constraint-error:pattern": 1},
     "min_length.csv": {"constraint-error:minLength": 2, "constraint-error:required": 1, "primary-key": 1},
     "range.csv": {"constraint-error:maximum": 4, "constraint-error:minimum": 5},
-    "unique.csv": {"constraint-error:maxLength": 2, "constraint-error:required": 2, "primary-key": 6, "unique-error": 4},
-    "shape.csv": {"blank-row": 2, "constraint-error:required": 7, "extra-cell": 3, "missing-cell": 33, "primary-key": 2},
+    "unique.csv": {
+        "constraint-error:maxLength": 2,
+        "constraint-error:required": 2,
+        "primary-key": 6,
+        "unique-error": 4,
+    },
+    "shape.csv": {
+        "blank-row": 2,
+        "constraint-error:required": 7,
+        "extra-cell": 3,
+        "missing-cell": 33,
+        "primary-key": 2,
+    },
 }
 
 
@@ -39,13 +51,18 @@ def built(tmp_path_factory):
 
 def test_committed_seeded_files_are_built_from_valid_csv_and_plants(built):
     for name, path in built.items():
-        assert path.read_bytes() == (seeded.FIXTURES / name).read_bytes(), f"{name}: rebuild with python -m bench fixtures"
+        assert path.read_bytes() == (seeded.FIXTURES / name).read_bytes(), (
+            f"{name}: rebuild with python -m bench fixtures"
+        )
 
 
 def test_every_constraint_of_the_published_schema_is_seeded():
     kinds = {k for counts in EXPECTED_COUNTS.values() for k in counts}
-    wanted = {"unique-error" if c == "unique" else f"constraint-error:{c}"
-              for spec in SCHEMA["fields"] for c in spec.get("constraints", {})}
+    wanted = {
+        "unique-error" if c == "unique" else f"constraint-error:{c}"
+        for spec in SCHEMA["fields"]
+        for c in spec.get("constraints", {})
+    }
     assert wanted | {"type-error", "primary-key", "missing-cell", "extra-cell", "blank-row"} <= kinds
 
 

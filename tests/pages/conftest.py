@@ -5,6 +5,7 @@ so the frame (banner, attribution) and the page run together, exactly as in the 
 ETL releases are built once per session: the demo city always, the three real cities when
 ../shared/data is present (through the ``shared_data`` fixture of tests/conftest.py).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -23,7 +24,8 @@ CITIES = {  # profile: input file in ../shared/data/<profile>/
 
 def _load_sample_module():
     spec = importlib.util.spec_from_file_location(
-        "portal_sample_release", ROOT / "tests" / "portal" / "sample_release.py")
+        "portal_sample_release", ROOT / "tests" / "portal" / "sample_release.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
@@ -47,8 +49,7 @@ def _publish(profile: str, input_path: Path, out: Path) -> tuple[str, Path]:
     from etl.pipeline import publish_release
 
     url = f"sqlite:///{out / 'portal.db'}"
-    result = publish_release(profile, input_path, out=out / "datasets", db_url=url,
-                             private_dir=out / "private")
+    result = publish_release(profile, input_path, out=out / "datasets", db_url=url, private_dir=out / "private")
     return url, Path(result.release_dir)
 
 
@@ -70,6 +71,7 @@ def _city_releases(tmp_path_factory):
             out = tmp_path_factory.mktemp(profile)
             built[profile] = _publish(profile, shared / profile / CITIES[profile], out)
         return built[profile]
+
     return get
 
 

@@ -1,4 +1,5 @@
 """Every page on the hand-built release: renders, shows exact numbers, survives bad input."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,8 +15,9 @@ PAGES = ["home", "map", "track", "neighborhood", "performance", "data"]
 
 
 def _texts(at) -> str:
-    parts = [e.value for kind in ("markdown", "caption", "warning", "info", "title", "subheader")
-             for e in getattr(at, kind)]
+    parts = [
+        e.value for kind in ("markdown", "caption", "warning", "info", "title", "subheader") for e in getattr(at, kind)
+    ]
     return "\n".join(str(p) for p in parts)
 
 
@@ -55,16 +57,24 @@ def test_page_without_release_explains(run_page, tmp_path, page):
 
 def test_home_headline_exact(run_page, sample):
     at = run_page(sample.url, "home")
-    assert _metrics(at) == {"New requests": "11", "Open backlog": "6",
-                            "Median days to close": "5.0 days", "Closed within target": "60%"}
+    assert _metrics(at) == {
+        "New requests": "11",
+        "Open backlog": "6",
+        "Median days to close": "5.0 days",
+        "Closed within target": "60%",
+    }
     text = _texts(at)
     assert "3 of them overdue" in text
-    assert ("n = 6 closed; 4 still open and 1 closed without a usable close date, not counted"
-            " · :orange-badge[small sample (n < 20)]") in text
+    assert (
+        "n = 6 closed; 4 still open and 1 closed without a usable close date, not counted"
+        " · :orange-badge[small sample (n < 20)]"
+    ) in text
     assert "n = 5 closed; 3 still open, not counted · :orange-badge" in text
     # the latest 30 days of requests end at the last request (SR-13), not at data_through
-    assert ("Requests received 2024\\-03\\-01 05\\:00 MST to 2024\\-03\\-31 06\\:00 MDT, the 30 "
-            "days ending at the last request") in text
+    assert (
+        "Requests received 2024\\-03\\-01 05\\:00 MST to 2024\\-03\\-31 06\\:00 MDT, the 30 "
+        "days ending at the last request"
+    ) in text
     assert "2024\\-03\\-31 18\\:00 MDT" in text  # data current through, in the city's zone
     assert "release **2024\\.04\\.01\\-test**" in text
 
@@ -101,8 +111,10 @@ def test_track_explains_a_nulled_close_date_and_no_point(run_page, sample):
     assert _metrics(at) == {"Status": "Marked closed", "Days to close": "—"}
     text = _texts(at)
     assert "- **Marked closed:** —" in text
-    assert (":material/info: The city's close date for this request \\(before it was received\\) "
-            "was not published, so there is no time to close\\.") in text
+    assert (
+        ":material/info: The city's close date for this request \\(before it was received\\) "
+        "was not published, so there is no time to close\\."
+    ) in text
     assert "no point on the map\\." in text
 
 
@@ -120,13 +132,16 @@ def test_track_sensitive_type_note(run_page, sample):
     assert "its location is shown only as its neighborhood" in text
 
 
-@pytest.mark.parametrize("raw, shown", [
-    ("1' OR '1'='1", "No request with the id"),
-    ("SR-9; DROP TABLE service_requests;--", "No request with the id"),
-    ("nope", "No request with the id"),
-    ("x" * 65, "at most 64 characters"),
-    ("SR-9\x00", "control characters"),
-])
+@pytest.mark.parametrize(
+    "raw, shown",
+    [
+        ("1' OR '1'='1", "No request with the id"),
+        ("SR-9; DROP TABLE service_requests;--", "No request with the id"),
+        ("nope", "No request with the id"),
+        ("x" * 65, "at most 64 characters"),
+        ("SR-9\x00", "control characters"),
+    ],
+)
 def test_track_bad_ids_explain(run_page, sample, raw, shown):
     at = run_page(sample.url, "track", id=raw)
     assert not at.exception
@@ -137,8 +152,15 @@ def test_track_bad_ids_explain(run_page, sample, raw, shown):
 
 
 def test_map_bad_params_dropped_with_message(run_page, sample):
-    at = run_page(sample.url, "map", type=["pothole", "<script>"], status="maybe",
-                  nbhd="N2", measure="median_days", **{"from": "2024-13-01"})
+    at = run_page(
+        sample.url,
+        "map",
+        type=["pothole", "<script>"],
+        status="maybe",
+        nbhd="N2",
+        measure="median_days",
+        **{"from": "2024-13-01"},
+    )
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning).replace("\\", "")
     assert "unknown request type '<script>'" in warnings
@@ -161,9 +183,13 @@ def test_neighborhood_brief_numbers_and_downloads(run_page, sample):
     at = run_page(sample.url, "neighborhood", nbhd="N2", period="30")
     assert not at.exception
     assert _metrics(at) == {
-        "New requests": "4", "Open backlog": "2", "Overdue": "0",
-        "Median days to close, here": "10.0 days", "Median days to close, citywide": "5.0 days",
-        "Closed within target, here": "0%"}
+        "New requests": "4",
+        "Open backlog": "2",
+        "Overdue": "0",
+        "Median days to close, here": "10.0 days",
+        "Median days to close, citywide": "5.0 days",
+        "Closed within target, here": "0%",
+    }
     text = _texts(at)
     assert "n = 2 closed; 2 still open, not counted" in text  # SR-3, SR-4; SR-10, SR-12
     assert "n = 2 closed; 1 still open, not counted" in text  # within target: SR-10 has one
@@ -180,7 +206,12 @@ def test_performance_table(run_page, sample):
     frame = at.dataframe[0].value
     row = frame.set_index("group").loc["Pothole"]
     assert (row["requests"], row["closed_n"], row["still_open"], row["median_days"], row["p90_days"]) == (
-        5, 3, 2, 4.0, 8.0)
+        5,
+        3,
+        2,
+        4.0,
+        8.0,
+    )
     assert row["small_sample"]
 
 

@@ -4,6 +4,7 @@ The headline numbers (with their n and what they leave out) and the per-agency p
 table are recomputed here, independently, with pandas over the release's own published CSV (and
 service_types.csv), and must match the pages exactly.
 """
+
 from __future__ import annotations
 
 import re
@@ -64,9 +65,10 @@ def expected_headline(release_dir: Path) -> tuple[dict[str, str], list[str]]:
         "Median days to close": "—" if median is None else f"{median:.1f} days",
         "Closed within target": "—" if share is None else f"{share:.0%}",
     }
-    notes = [_n_text(len(dated), len(still_open), len(undated)),
-             _n_text(len(targeted), int(still_open["target"].notna().sum()),
-                     int(undated["target"].notna().sum()))]
+    notes = [
+        _n_text(len(dated), len(still_open), len(undated)),
+        _n_text(len(targeted), int(still_open["target"].notna().sum()), int(undated["target"].notna().sum())),
+    ]
     return numbers, notes
 
 
@@ -75,12 +77,18 @@ def expected_performance(release_dir: Path) -> pd.DataFrame:
     cohort = _cohort(_published(release_dir))
     agency = cohort["agency_responsible"].replace("", "(no agency)")
     dated = (cohort["status"] == "closed") & cohort["days"].notna()
-    return pd.DataFrame({
-        "requests": agency.value_counts(),
-        "closed_n": agency[dated].value_counts(),
-        "still_open": agency[cohort["status"] == "open"].value_counts(),
-        "median_days": cohort["days"][dated].groupby(agency[dated]).median(),
-    }).fillna({"closed_n": 0, "still_open": 0}).astype({"closed_n": int, "still_open": int})
+    return (
+        pd.DataFrame(
+            {
+                "requests": agency.value_counts(),
+                "closed_n": agency[dated].value_counts(),
+                "still_open": agency[cohort["status"] == "open"].value_counts(),
+                "median_days": cohort["days"][dated].groupby(agency[dated]).median(),
+            }
+        )
+        .fillna({"closed_n": 0, "still_open": 0})
+        .astype({"closed_n": int, "still_open": int})
+    )
 
 
 def _check_release(run_page, url: str, release_dir: Path) -> None:
@@ -107,18 +115,27 @@ def _check_brief_pdf(url: str) -> None:
     engine = create_engine(url)
     with engine.connect() as conn:
         rel = db.load_release(engine, db.current_version(engine))
-        code = conn.execute(select(SR.neighborhood_code).where(SR.neighborhood_code.is_not(None))
-                            .group_by(SR.neighborhood_code).order_by(func.count().desc())).scalar()
+        code = conn.execute(
+            select(SR.neighborhood_code)
+            .where(SR.neighborhood_code.is_not(None))
+            .group_by(SR.neighborhood_code)
+            .order_by(func.count().desc())
+        ).scalar()
         b = brief.build_brief(conn, rel.as_of, rel.timezone, code, None, "Whole release")
     engine.dispose()
-    pdf = reports.brief_pdf(b, title=rel.title, version=rel.version, license_name=rel.license_name,
-                            source=rel.source_title, is_demo=rel.is_demo)
+    pdf = reports.brief_pdf(
+        b,
+        title=rel.title,
+        version=rel.version,
+        license_name=rel.license_name,
+        source=rel.source_title,
+        is_demo=rel.is_demo,
+    )
     assert 1 <= len(re.findall(rb"/Type\s*/Page[^s]", pdf)) <= 2
 
 
 def _first_id(release_dir: Path) -> str:
-    return pd.read_csv(release_dir / "data" / "service_requests.csv", dtype=str, nrows=1)[
-        "service_request_id"][0]
+    return pd.read_csv(release_dir / "data" / "service_requests.csv", dtype=str, nrows=1)["service_request_id"][0]
 
 
 def test_demo_release_pages(run_page, demo_release):
@@ -155,11 +172,13 @@ def test_nyc_home_is_the_cohort_of_its_one_day(run_page, city_release):
     url, release_dir = city_release("new-york-city")
     home = run_page(url, "home")
     assert {m.label: m.value for m in home.metric} == {
-        "New requests": "4,999", "Open backlog": "580", "Median days to close": "0.8 days",
-        "Closed within target": "—"}  # NYC's profile sets no targets
+        "New requests": "4,999",
+        "Open backlog": "580",
+        "Median days to close": "0.8 days",
+        "Closed within target": "—",
+    }  # NYC's profile sets no targets
     text = "\n".join(m.value for m in home.markdown) + "\n".join(c.value for c in home.caption)
-    assert ("n = 4,417 closed; 580 still open and 2 closed without a usable close date, "
-            "not counted") in text
+    assert ("n = 4,417 closed; 580 still open and 2 closed without a usable close date, not counted") in text
     assert "Requests received 2023\\-01\\-29 23\\:45 EST to 2023\\-02\\-28 23\\:45 EST" in text
     assert "Data current through **2023\\-04\\-16 02\\:22 EDT**" in text
     track = run_page(url, "track", id="56923577")  # closed_before_requested: close date nulled

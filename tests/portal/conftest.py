@@ -1,17 +1,19 @@
 """Fixtures for the read side: a factory for hand-built release databases and named variants."""
+
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine
-
 from sample_release import T, build_release_db  # noqa: F401  (re-exported for the tests)
+from sqlalchemy import create_engine
 
 
 @pytest.fixture
 def make_release_db(tmp_path_factory):
     """Factory: ``make_release_db(is_demo=False, specs=REQUESTS, with_release=True)``."""
+
     def make(**kwargs):
         return build_release_db(tmp_path_factory.mktemp("release"), **kwargs)
+
     return make
 
 

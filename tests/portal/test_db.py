@@ -1,4 +1,5 @@
 """Engine URL resolution and the current release."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,13 +11,16 @@ from portal import db
 from portal.tables import metadata, releases
 
 
-@pytest.mark.parametrize("url, expected", [
-    (None, f"sqlite:///{db.REPO_ROOT}/datasets/portal.db"),
-    ("", f"sqlite:///{db.REPO_ROOT}/datasets/portal.db"),
-    ("sqlite:///x/y.db", f"sqlite:///{db.REPO_ROOT}/x/y.db"),
-    ("sqlite:////abs/y.db", "sqlite:////abs/y.db"),
-    ("postgresql+psycopg://u:p@h/d", "postgresql+psycopg://u:p@h/d"),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        (None, f"sqlite:///{db.REPO_ROOT}/datasets/portal.db"),
+        ("", f"sqlite:///{db.REPO_ROOT}/datasets/portal.db"),
+        ("sqlite:///x/y.db", f"sqlite:///{db.REPO_ROOT}/x/y.db"),
+        ("sqlite:////abs/y.db", "sqlite:////abs/y.db"),
+        ("postgresql+psycopg://u:p@h/d", "postgresql+psycopg://u:p@h/d"),
+    ],
+)
 def test_resolve_url(url, expected):
     assert db.resolve_url(url) == expected
 
@@ -26,9 +30,9 @@ def test_current_version_none_without_file_tables_or_release(tmp_path):
     assert db.current_version(missing) is None
     assert not (tmp_path / "missing.db").exists()
     empty = create_engine(f"sqlite:///{tmp_path}/empty.db")
-    assert db.current_version(empty) is None       # no tables
+    assert db.current_version(empty) is None  # no tables
     metadata.create_all(empty)
-    assert db.current_version(empty) is None       # tables, no release
+    assert db.current_version(empty) is None  # tables, no release
 
 
 def test_load_release(sample):
@@ -48,10 +52,13 @@ def test_missing_data_through_falls_back_to_the_data(make_release_db):
     assert db.load_release(engine, built.version).as_of == datetime(2024, 3, 31, 12)  # SR-13
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2024-03-31T18:00:00-06:00", datetime(2024, 4, 1)),
-    ("2024-04-01T00:00:00Z", datetime(2024, 4, 1)),
-    ("2024-04-01 00:00:00", datetime(2024, 4, 1)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2024-03-31T18:00:00-06:00", datetime(2024, 4, 1)),
+        ("2024-04-01T00:00:00Z", datetime(2024, 4, 1)),
+        ("2024-04-01 00:00:00", datetime(2024, 4, 1)),
+    ],
+)
 def test_parse_utc_naive(text, expected):
     assert db.parse_utc_naive(text) == expected

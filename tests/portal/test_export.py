@@ -1,4 +1,5 @@
 """Filtered exports as CSV and GeoJSON."""
+
 from __future__ import annotations
 
 import csv
@@ -6,10 +7,10 @@ import io
 import json
 
 import pytest
+from sample_release import TZ, T
 
 from portal import export, queries
 from portal.filters import Filters
-from sample_release import T, TZ
 
 
 @pytest.fixture

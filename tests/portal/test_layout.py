@@ -1,4 +1,5 @@
 """Layout rules from STYLE.md, checked on the source: who imports streamlit, what pages do."""
+
 from __future__ import annotations
 
 import ast
@@ -35,8 +36,7 @@ def test_only_app_pages_cache_and_ui_import_streamlit(path):
 def test_pages_stay_thin(path):
     source = path.read_text(encoding="utf-8")
     assert not (_imports(path) & PAGE_FORBIDDEN_IMPORTS), "pages call portal/, not SQL or files"
-    calls = {n.func.id for n in ast.walk(ast.parse(source))
-             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    calls = {n.func.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     assert "open" not in calls
     assert "cache_resource" not in source and "cache_data" not in source  # caching lives in portal.cache
     assert len(source.splitlines()) <= 120
@@ -44,8 +44,11 @@ def test_pages_stay_thin(path):
 
 def test_caches_take_the_release_version():
     tree = ast.parse((ROOT / "portal" / "cache.py").read_text(encoding="utf-8"))
-    cached = [f for f in tree.body if isinstance(f, ast.FunctionDef)
-              and any("cache_data" in ast.unparse(d) for d in f.decorator_list)]
+    cached = [
+        f
+        for f in tree.body
+        if isinstance(f, ast.FunctionDef) and any("cache_data" in ast.unparse(d) for d in f.decorator_list)
+    ]
     assert len(cached) >= 10
     for func in cached:
         assert [a.arg for a in func.args.args[:2]] == ["url", "version"], func.name
@@ -58,6 +61,9 @@ def test_modules_stay_small(path):
 
 def test_cache_resource_only_for_the_engine():
     tree = ast.parse((ROOT / "portal" / "cache.py").read_text(encoding="utf-8"))
-    resources = [f.name for f in tree.body if isinstance(f, ast.FunctionDef)
-                 and any("cache_resource" in ast.unparse(d) for d in f.decorator_list)]
+    resources = [
+        f.name
+        for f in tree.body
+        if isinstance(f, ast.FunctionDef) and any("cache_resource" in ast.unparse(d) for d in f.decorator_list)
+    ]
     assert resources == ["engine"]

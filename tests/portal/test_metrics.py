@@ -1,16 +1,17 @@
 """Headline and performance metrics on the hand-built release (see sample_release.py)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from sample_release import T
 from sqlalchemy import create_engine
 
 from portal import metrics
 from portal.metrics import Measure, Period
 from portal.performance import performance_table
 from portal.queries import SR
-from sample_release import T
 
 L = T - timedelta(days=0.5)  # the last request (SR-13): the latest period ends there
 
@@ -28,8 +29,12 @@ def test_headline_exact(conn):
 def test_latest_period_ends_at_the_last_request_not_at_data_through(make_release_db):
     # the NYC shape: every request received on one day, updates and closures running on for
     # weeks (data_through = T stays 45 days after the last request)
-    specs = [("A", "noise", "N1", "closed", 46, 0.5, {}), ("B", "noise", "N1", "closed", 45.5, 1.0, {}),
-             ("C", "noise", "N1", "closed", 45.2, 40.0, {}), ("D", "noise", "N1", "open", 45, None, {})]
+    specs = [
+        ("A", "noise", "N1", "closed", 46, 0.5, {}),
+        ("B", "noise", "N1", "closed", 45.5, 1.0, {}),
+        ("C", "noise", "N1", "closed", 45.2, 40.0, {}),
+        ("D", "noise", "N1", "open", 45, None, {}),
+    ]
     with create_engine(make_release_db(specs=specs).url).connect() as c:
         head = metrics.headline(c, T)
     last = T - timedelta(days=45)
@@ -47,11 +52,14 @@ def test_latest_period_of_an_empty_release_ends_at_data_through(make_release_db)
     assert (head.new_requests, head.median_days, head.within_target) == (0, Measure(None, 0), Measure(None, 0))
 
 
-@pytest.mark.parametrize("days, expected", [
-    (20, (4.0, 5)),    # received in (L-20, L]: SR-1 2, SR-2 4, SR-4 12, SR-5 6, SR-6 1
-    (30, (5.0, 6)),
-    (None, (5.0, 8)),  # every request: 1,2,3,4,6,8,12,20
-])
+@pytest.mark.parametrize(
+    "days, expected",
+    [
+        (20, (4.0, 5)),  # received in (L-20, L]: SR-1 2, SR-2 4, SR-4 12, SR-5 6, SR-6 1
+        (30, (5.0, 6)),
+        (None, (5.0, 8)),  # every request: 1,2,3,4,6,8,12,20
+    ],
+)
 def test_median_over_the_cohort_of_a_period(conn, days, expected):
     assert metrics.median_days(conn, metrics.latest_period(conn, T, days)) == {(): expected}
 
@@ -62,21 +70,31 @@ def test_whole_release_period_starts_just_before_the_first_request(conn):
 
 
 def test_period_excludes_its_start_and_includes_its_end(make_release_db):
-    specs = [("A", "noise", "N1", "open", 30, None, {}), ("B", "noise", "N1", "open", 0, None, {}),
-             ("C", "noise", "N1", "closed", 31, 1.0, {}), ("D", "noise", "N1", "closed", 29, 1.0, {})]
+    specs = [
+        ("A", "noise", "N1", "open", 30, None, {}),
+        ("B", "noise", "N1", "open", 0, None, {}),
+        ("C", "noise", "N1", "closed", 31, 1.0, {}),
+        ("D", "noise", "N1", "closed", 29, 1.0, {}),
+    ]
     with create_engine(make_release_db(specs=specs).url).connect() as c:
         head = metrics.headline(c, T)
     assert head.new_requests == 2  # B (requested at T, the last request) and D; A, at exactly T-30, is out
     assert head.median_days == Measure(1.0, 1, still_open=1)  # D; B still open; C is out
 
 
-@pytest.mark.parametrize("m, text", [
-    (Measure(5.0, 6, 4, 1), "n = 6 closed; 4 still open and 1 closed without a usable close date, not counted"),
-    (Measure(0.76, 4417, 580, 2), "n = 4,417 closed; 580 still open and 2 closed without a usable close date, not counted"),
-    (Measure(0.6, 5, 3), "n = 5 closed; 3 still open, not counted"),
-    (Measure(1.0, 25), "n = 25 closed"),
-    (Measure(None, 0, 0, 2), "n = 0 closed; 2 closed without a usable close date, not counted"),
-])
+@pytest.mark.parametrize(
+    "m, text",
+    [
+        (Measure(5.0, 6, 4, 1), "n = 6 closed; 4 still open and 1 closed without a usable close date, not counted"),
+        (
+            Measure(0.76, 4417, 580, 2),
+            "n = 4,417 closed; 580 still open and 2 closed without a usable close date, not counted",
+        ),
+        (Measure(0.6, 5, 3), "n = 5 closed; 3 still open, not counted"),
+        (Measure(1.0, 25), "n = 25 closed"),
+        (Measure(None, 0, 0, 2), "n = 0 closed; 2 closed without a usable close date, not counted"),
+    ],
+)
 def test_n_text(m, text):
     assert metrics.n_text(m) == text
 
@@ -86,21 +104,27 @@ def test_n_text_small_note_only_for_small_samples():
     assert metrics.n_text(Measure(1.0, 20, 1), ", small") == "n = 20 closed; 1 still open, not counted"
 
 
-@pytest.mark.parametrize("where, expected", [
-    ([], (5.5, 6)),
-    ([SR.neighborhood_code == "N1"], (54.0, 2)),     # SR-9 8 days, SR-14 100 days
-    ([SR.service_code == "noise"], (21.5, 2)),       # SR-11 40, SR-12 3
-])
+@pytest.mark.parametrize(
+    "where, expected",
+    [
+        ([], (5.5, 6)),
+        ([SR.neighborhood_code == "N1"], (54.0, 2)),  # SR-9 8 days, SR-14 100 days
+        ([SR.service_code == "noise"], (21.5, 2)),  # SR-11 40, SR-12 3
+    ],
+)
 def test_backlog_age(conn, where, expected):
     assert metrics.backlog_age(conn, T, where) == {(): expected}
 
 
-@pytest.mark.parametrize("code, nbhd, expected", [
-    ("pothole", "N1", (Measure(3.0, 3, 1), "neighborhood")),  # SR-1 2, SR-2 4, SR-7 3; SR-9 open
-    ("pothole", "N3", (Measure(3.5, 4, 2), "citywide")),      # none in N3: 2,3,4,8; SR-9, 10 open
-    ("welfare", "N3", (Measure(None, 0, 1), "citywide")),     # never closed; SR-13 open
-    ("noise", None, (Measure(1.0, 1, 2, 1), "citywide")),     # SR-6; SR-11, 12 open; SR-15 undated
-])
+@pytest.mark.parametrize(
+    "code, nbhd, expected",
+    [
+        ("pothole", "N1", (Measure(3.0, 3, 1), "neighborhood")),  # SR-1 2, SR-2 4, SR-7 3; SR-9 open
+        ("pothole", "N3", (Measure(3.5, 4, 2), "citywide")),  # none in N3: 2,3,4,8; SR-9, 10 open
+        ("welfare", "N3", (Measure(None, 0, 1), "citywide")),  # never closed; SR-13 open
+        ("noise", None, (Measure(1.0, 1, 2, 1), "citywide")),  # SR-6; SR-11, 12 open; SR-15 undated
+    ],
+)
 def test_typical_days(conn, code, nbhd, expected):
     assert metrics.typical_days(conn, code, nbhd) == expected
 
@@ -109,13 +133,22 @@ def test_p90_and_within_target_by_type(conn):
     period = metrics.latest_period(conn, T)
     by_type = {"g": SR.service_code}
     assert metrics.p90_days(conn, period, groups=by_type) == {
-        ("graffiti",): (12.0, 2), ("noise",): (1.0, 1), ("pothole",): (8.0, 3)}
-    assert metrics.within_target(conn, period, groups=by_type) == {
-        ("graffiti",): (0.5, 2), ("pothole",): (2 / 3, 3)}
+        ("graffiti",): (12.0, 2),
+        ("noise",): (1.0, 1),
+        ("pothole",): (8.0, 3),
+    }
+    assert metrics.within_target(conn, period, groups=by_type) == {("graffiti",): (0.5, 2), ("pothole",): (2 / 3, 3)}
     assert metrics.left_out(conn, period, groups=by_type) == {
-        ("graffiti",): (0, 0), ("noise",): (1, 1), ("pothole",): (2, 0), ("welfare",): (1, 0)}
+        ("graffiti",): (0, 0),
+        ("noise",): (1, 1),
+        ("pothole",): (2, 0),
+        ("welfare",): (1, 0),
+    }
     assert metrics.left_out(conn, period, groups=by_type, targeted=True) == {
-        ("graffiti",): (0, 0), ("pothole",): (2, 0), ("welfare",): (1, 0)}
+        ("graffiti",): (0, 0),
+        ("pothole",): (2, 0),
+        ("welfare",): (1, 0),
+    }
 
 
 def test_performance_by_agency_exact(conn):

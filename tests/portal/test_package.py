@@ -1,4 +1,5 @@
 """The release as a data package: resources on disk, checksums, dictionary, documents, history."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,8 @@ def release(sample):
 def test_resources_found_and_verified(release):
     found = {r.name: package.verify(r) for r in package.resources(release)}
     assert found == dict.fromkeys(
-        ["service_requests", "service_requests_parquet", "neighborhoods", "service_types"], "verified")
+        ["service_requests", "service_requests_parquet", "neighborhoods", "service_types"], "verified"
+    )
 
 
 def test_verify_detects_changes(make_release_db):
@@ -42,8 +44,13 @@ def test_resource_paths_must_stay_inside_release_dir(release, path):
 
 def test_data_dictionary_from_inline_or_file_schema(release, sample):
     fields = package.data_dictionary(release)
-    assert fields[0] == {"field": "service_request_id", "title": "Service request ID", "type": "string",
-                         "required": True, "description": fields[0]["description"]}
+    assert fields[0] == {
+        "field": "service_request_id",
+        "title": "Service request ID",
+        "type": "string",
+        "required": True,
+        "description": fields[0]["description"],
+    }
     assert len(fields) == 27
     schema = package.schema_fields(release)
     (sample.release_dir / "schema.json").write_text(json.dumps({"fields": schema}))
@@ -53,22 +60,29 @@ def test_data_dictionary_from_inline_or_file_schema(release, sample):
 
 def test_document_tables_from_a_report(release):
     tables = dict(package.document_tables(release.report))
-    assert tables["summary"] == [{"item": "rows_read", "value": "17"},
-                                 {"item": "rows_published", "value": "15"},
-                                 {"item": "rows_quarantined", "value": "2"}]
-    assert tables["quarantine_reasons"] == [{"item": "missing_requested_datetime", "value": "1"},
-                                            {"item": "duplicate_id", "value": "1"}]
+    assert tables["summary"] == [
+        {"item": "rows_read", "value": "17"},
+        {"item": "rows_published", "value": "15"},
+        {"item": "rows_quarantined", "value": "2"},
+    ]
+    assert tables["quarantine_reasons"] == [
+        {"item": "missing_requested_datetime", "value": "1"},
+        {"item": "duplicate_id", "value": "1"},
+    ]
 
 
 def test_history_merges_documents_and_database(release):
     known = [{"version": "2024.04.01-test", "created": "2024-04-01T06:00:00Z", "is_current": True}]
-    doc = {**release.datapackage, "x_portal": {"release_history": [
-        {"version": "2024.02.01-test", "created": "2024-02-01T06:00:00Z"}]}}
+    doc = {
+        **release.datapackage,
+        "x_portal": {"release_history": [{"version": "2024.02.01-test", "created": "2024-02-01T06:00:00Z"}]},
+    }
     rows = package.history(replace(release, datapackage=doc), known)
     assert [(r["version"], r["note"]) for r in rows] == [
         ("2024.04.01-test", "current release (served by this portal)"),
         ("2024.02.01-test", None),
-        ("2024.03.01-test", "previous release")]  # known only by name: no date, listed last
+        ("2024.03.01-test", "previous release"),
+    ]  # known only by name: no date, listed last
 
 
 def test_licenses_and_sources_fall_back_to_release_columns(release):

@@ -1,12 +1,13 @@
 """The same numbers on PostgreSQL as on SQLite (portable SQL)."""
+
 from __future__ import annotations
 
 import pytest
+from sample_release import TZ, T, build_release_db
 from sqlalchemy import create_engine
 
 from portal import brief, db, metrics
 from portal.performance import performance_table
-from sample_release import T, TZ, build_release_db
 
 pytestmark = pytest.mark.postgres
 
@@ -19,12 +20,14 @@ def _numbers(url: str):
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return (metrics.headline(conn, T),
-                    _records(performance_table(conn, T, metrics.latest_period(conn, T), "service")),
-                    metrics.typical_days(conn, "noise", None),
-                    brief.build_brief(conn, T, TZ, "N1", None, "all"),
-                    brief.build_brief(conn, T, TZ, "N1", 30, "30"),
-                    db.load_release(engine, db.current_version(engine)).version)
+            return (
+                metrics.headline(conn, T),
+                _records(performance_table(conn, T, metrics.latest_period(conn, T), "service")),
+                metrics.typical_days(conn, "noise", None),
+                brief.build_brief(conn, T, TZ, "N1", None, "all"),
+                brief.build_brief(conn, T, TZ, "N1", 30, "30"),
+                db.load_release(engine, db.current_version(engine)).version,
+            )
     finally:
         engine.dispose()
 

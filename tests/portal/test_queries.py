@@ -1,45 +1,51 @@
 """Queries on the hand-built release: filters, map aggregates, lookups, exports."""
+
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
+from sample_release import TZ, T
 
 from portal import queries
 from portal.filters import Filters
-from sample_release import T, TZ
 
 TARGETS = {"pothole": 5.0, "graffiti": 10.0, "welfare": 1.0}
 
 
 def _ids(conn, filters):
     clauses = queries.filter_clauses(filters, T, TZ, TARGETS)
-    return sorted((r["service_request_id"] for r in queries.export_rows(conn, clauses, 100)),
-                  key=lambda i: int(i[3:]))
+    return sorted((r["service_request_id"] for r in queries.export_rows(conn, clauses, 100)), key=lambda i: int(i[3:]))
 
 
 def test_service_targets(conn):
     assert queries.service_targets(conn) == TARGETS
 
 
-@pytest.mark.parametrize("filters, ids", [
-    (Filters(), [f"SR-{i}" for i in range(1, 16)]),
-    (Filters(status="overdue"), ["SR-9", "SR-11", "SR-14"]),
-    (Filters(status="open", neighborhood="N2"), ["SR-10", "SR-12"]),
-    (Filters(("graffiti", "noise"), "closed"), ["SR-4", "SR-5", "SR-6", "SR-8", "SR-15"]),
-    # local calendar days (America/Denver): T-2 is 2024-03-29 18:00 MDT, T-0.5 2024-03-31 06:00
-    (Filters(start=date(2024, 3, 29)), ["SR-10", "SR-13"]),
-    (Filters(start=date(2024, 3, 28), end=date(2024, 3, 28)), ["SR-12"]),
-])
+@pytest.mark.parametrize(
+    "filters, ids",
+    [
+        (Filters(), [f"SR-{i}" for i in range(1, 16)]),
+        (Filters(status="overdue"), ["SR-9", "SR-11", "SR-14"]),
+        (Filters(status="open", neighborhood="N2"), ["SR-10", "SR-12"]),
+        (Filters(("graffiti", "noise"), "closed"), ["SR-4", "SR-5", "SR-6", "SR-8", "SR-15"]),
+        # local calendar days (America/Denver): T-2 is 2024-03-29 18:00 MDT, T-0.5 2024-03-31 06:00
+        (Filters(start=date(2024, 3, 29)), ["SR-10", "SR-13"]),
+        (Filters(start=date(2024, 3, 28), end=date(2024, 3, 28)), ["SR-12"]),
+    ],
+)
 def test_filter_clauses(conn, filters, ids):
     assert _ids(conn, filters) == ids
 
 
-@pytest.mark.parametrize("measure, expected", [
-    ("count", {"N1": (6.0, 6), "N2": (4.0, 4), "N3": (4.0, 4)}),
-    ("backlog", {"N1": (2.0, 2), "N2": (2.0, 2), "N3": (2.0, 2)}),
-    ("median_days", {"N1": (3.5, 4), "N2": (10.0, 2), "N3": (3.5, 2)}),  # N1: 2,3,4,20
-])
+@pytest.mark.parametrize(
+    "measure, expected",
+    [
+        ("count", {"N1": (6.0, 6), "N2": (4.0, 4), "N3": (4.0, 4)}),
+        ("backlog", {"N1": (2.0, 2), "N2": (2.0, 2), "N3": (2.0, 2)}),
+        ("median_days", {"N1": (3.5, 4), "N2": (10.0, 2), "N3": (3.5, 2)}),  # N1: 2,3,4,20
+    ],
+)
 def test_neighborhood_values(conn, measure, expected):
     assert queries.neighborhood_values(conn, [], measure) == expected
 
@@ -62,10 +68,17 @@ def test_map_points_limit_and_overdue_flag(conn):
     assert sorted(p["service_request_id"] for p in points if p["overdue"]) == ["SR-11", "SR-14", "SR-9"]
 
 
-@pytest.mark.parametrize("request_id, found", [
-    ("SR-9", True), ("sr-9", False), ("1' OR '1'='1", False), ("SR-9' --", False),
-    ("%", False), ("SR-_", False),
-])
+@pytest.mark.parametrize(
+    "request_id, found",
+    [
+        ("SR-9", True),
+        ("sr-9", False),
+        ("1' OR '1'='1", False),
+        ("SR-9' --", False),
+        ("%", False),
+        ("SR-_", False),
+    ],
+)
 def test_get_request_binds_the_id(conn, request_id, found):
     row = queries.get_request(conn, request_id)
     assert (row is not None) == found

@@ -1,4 +1,5 @@
 """The neighborhood brief and its downloads: PDF pages and text, PNG size, CSV rows."""
+
 from __future__ import annotations
 
 import csv
@@ -10,10 +11,10 @@ from datetime import date, timedelta
 
 import pytest
 from PIL import Image
+from sample_release import TZ, T
 
 from portal import brief, export, reports
 from portal.metrics import Measure, Period
-from sample_release import T, TZ
 
 
 @pytest.fixture
@@ -27,15 +28,26 @@ def test_brief_numbers_exact(n1):
     assert (n1.name, n1.new_requests, n1.open_backlog, n1.overdue) == ("Northside", 3, 2, 2)
     assert n1.top_types == [("Pothole", 3)]
     assert [o["id"] for o in n1.oldest_open] == ["SR-14", "SR-9"]
-    assert n1.oldest_open[0] == {"id": "SR-14", "type": "Graffiti", "status": "In Progress",
-                                 "requested": "2023-12-22", "age_days": 100.0, "overdue": True}
+    assert n1.oldest_open[0] == {
+        "id": "SR-14",
+        "type": "Graffiti",
+        "status": "In Progress",
+        "requested": "2023-12-22",
+        "age_days": 100.0,
+        "overdue": True,
+    }
     # SR-1 2, SR-2 4 (SR-8, received before the period and closed in it, is not counted)
     assert n1.median_local == Measure(3.0, 2, still_open=1)
     assert n1.median_city == Measure(5.0, 6, still_open=4, undated=1)
     assert n1.within_local == Measure(1.0, 2, still_open=1)
     # 5 full weeks ending at the last request; local start dates in Denver
-    assert n1.weekly == [(date(2024, 2, 25), 0), (date(2024, 3, 3), 0), (date(2024, 3, 10), 1),
-                         (date(2024, 3, 17), 2), (date(2024, 3, 24), 0)]
+    assert n1.weekly == [
+        (date(2024, 2, 25), 0),
+        (date(2024, 3, 3), 0),
+        (date(2024, 3, 10), 1),
+        (date(2024, 3, 17), 2),
+        (date(2024, 3, 24), 0),
+    ]
 
 
 def test_brief_unknown_neighborhood(conn):
@@ -50,16 +62,16 @@ def test_brief_rows_are_received_in_the_period_or_open(conn, n1):
 def _pdf_text(pdf: bytes, tmp_path) -> str:
     if shutil.which("pdftotext"):
         (tmp_path / "b.pdf").write_bytes(pdf)
-        return subprocess.run(["pdftotext", str(tmp_path / "b.pdf"), "-"], capture_output=True,
-                              text=True, check=True).stdout
+        return subprocess.run(
+            ["pdftotext", str(tmp_path / "b.pdf"), "-"], capture_output=True, text=True, check=True
+        ).stdout
     return pdf.decode("latin-1")
 
 
 @pytest.mark.parametrize("code", ["N1", "N3"])
 def test_pdf_one_or_two_pages_with_the_name(conn, code, tmp_path):
     b = brief.build_brief(conn, T, TZ, code, None, "Whole release")
-    pdf = reports.brief_pdf(b, title="Test <City>", version="v1", license_name="CC0-1.0",
-                            source="Test", is_demo=True)
+    pdf = reports.brief_pdf(b, title="Test <City>", version="v1", license_name="CC0-1.0", source="Test", is_demo=True)
     assert pdf.startswith(b"%PDF")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert 1 <= pages <= 2
@@ -71,9 +83,11 @@ def test_pdf_one_or_two_pages_with_the_name(conn, code, tmp_path):
 
 def test_pdf_survives_markup_in_data(n1):
     from dataclasses import replace
+
     nasty = replace(n1, name="<b>Bold</b> & <font size=99>", top_types=[("<para>x</para>", 1)])
-    assert reports.brief_pdf(nasty, title="t", version="v", license_name=None, source=None,
-                             is_demo=False).startswith(b"%PDF")
+    assert reports.brief_pdf(nasty, title="t", version="v", license_name=None, source=None, is_demo=False).startswith(
+        b"%PDF"
+    )
 
 
 @pytest.mark.parametrize("size", list(reports.PNG_SIZES))
@@ -85,8 +99,8 @@ def test_png_opens_with_the_expected_size(n1, size):
 
 def test_png_survives_mathtext_in_data(n1):
     from dataclasses import replace
-    Image.open(io.BytesIO(reports.brief_png(replace(n1, name="$x^2$ fee $5"), version="v",
-                                            is_demo=True))).verify()
+
+    Image.open(io.BytesIO(reports.brief_png(replace(n1, name="$x^2$ fee $5"), version="v", is_demo=True))).verify()
 
 
 def test_csv_rows_equal_the_rows_behind_the_brief(conn, n1):
@@ -97,15 +111,21 @@ def test_csv_rows_equal_the_rows_behind_the_brief(conn, n1):
     assert parsed[-1]["status_notes"] == "Crew <b>scheduled</b> & notified"
 
 
-@pytest.mark.parametrize("m, share, text", [
-    (Measure(6.0, 7), False, "6.0 days (n = 7 closed, small sample)"),
-    (Measure(5.0, 6, 4, 1), False, "5.0 days (n = 6 closed, small sample; 4 still open and 1 "
-                                   "closed without a usable close date, not counted)"),
-    (Measure(0.5, 20), True, "50% (n = 20 closed)"),
-    (Measure(0.76, 4417, 580), False, "0.8 days (n = 4,417 closed; 580 still open, not counted)"),
-    (Measure(None, 0), False, "no data (n = 0 closed)"),
-    (Measure(None, 0, 3), True, "no data (n = 0 closed; 3 still open, not counted)"),
-])
+@pytest.mark.parametrize(
+    "m, share, text",
+    [
+        (Measure(6.0, 7), False, "6.0 days (n = 7 closed, small sample)"),
+        (
+            Measure(5.0, 6, 4, 1),
+            False,
+            "5.0 days (n = 6 closed, small sample; 4 still open and 1 closed without a usable close date, not counted)",
+        ),
+        (Measure(0.5, 20), True, "50% (n = 20 closed)"),
+        (Measure(0.76, 4417, 580), False, "0.8 days (n = 4,417 closed; 580 still open, not counted)"),
+        (Measure(None, 0), False, "no data (n = 0 closed)"),
+        (Measure(None, 0, 3), True, "no data (n = 0 closed; 3 still open, not counted)"),
+    ],
+)
 def test_measure_text(m, share, text):
     assert reports.measure_text(m, share=share) == text
 
@@ -121,13 +141,14 @@ def test_key_numbers_carry_n_and_what_is_left_out(n1):
         "Open and overdue": "2",
         "Median days to close, here": "3.0 days (n = 2 closed, small sample; 1 still open, not counted)",
         "Median days to close, citywide": "5.0 days (n = 6 closed, small sample; 4 still open and "
-                                          "1 closed without a usable close date, not counted)",
+        "1 closed without a usable close date, not counted)",
         "Closed within target, here": "100% (n = 2 closed, small sample; 1 still open, not counted)",
     }
 
 
 def test_trend_widens_buckets_beyond_two_years(make_release_db):
     from sqlalchemy import create_engine
+
     specs = [("A", "noise", "N1", "open", 800, None, {}), ("B", "noise", "N1", "open", 1, None, {})]
     with create_engine(make_release_db(specs=specs).url).connect() as c:
         days, buckets = brief.trend_counts(c, brief.period_for(c, T, None))

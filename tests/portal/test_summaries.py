@@ -1,8 +1,10 @@
 """Precomputed figures (portal.summaries, filled by etl.summaries at load time) equal the live ones."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
+from sample_release import VERSION, T
 from sqlalchemy import create_engine, func, select
 
 from etl.summaries import write_summaries
@@ -10,7 +12,6 @@ from portal import metrics, queries, summaries
 from portal.performance import performance_table
 from portal.tables import service_requests
 from portal.tables import summaries as summaries_table
-from sample_release import T, VERSION
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +37,7 @@ def test_summary_headline_equals_live(stored):
 def test_summary_performance_equals_live(stored, by):
     assert summaries.stored(stored, VERSION, f"performance:{by}:30") is not None
     live = performance_table(stored, T, metrics.latest_period(stored, T, 30), by)
-    pd.testing.assert_frame_equal(summaries.performance_table(stored, VERSION, T, by, 30), live,
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(summaries.performance_table(stored, VERSION, T, by, 30), live, check_exact=True)
 
 
 @pytest.mark.parametrize("days", [90, 365, None])
@@ -66,7 +66,8 @@ def test_without_a_summaries_table_the_figures_are_live(make_release_db):
     with engine.connect() as conn:
         assert summaries.headline(conn, VERSION, T) == metrics.headline(conn, T)
         assert summaries.performance_table(conn, VERSION, T, "agency", 30).equals(
-            performance_table(conn, T, metrics.latest_period(conn, T, 30), "agency"))
+            performance_table(conn, T, metrics.latest_period(conn, T, 30), "agency")
+        )
     engine.dispose()
 
 
@@ -110,16 +111,21 @@ def test_performance_by_type_groups_by_code_only_when_that_changes_nothing(tmp_p
         assert performance._type_names(conn) is not None
         orphan = performance_table(conn, T, metrics.latest_period(conn, T, None), "service")
         with mock.patch.object(performance, "_type_names", lambda _conn: None):
-            pd.testing.assert_frame_equal(orphan, performance_table(conn, T, metrics.latest_period(conn, T, None), "service"),
-                                          check_exact=True)
-        conn.exec_driver_sql("INSERT INTO service_types (service_code, service_name, is_sensitive) VALUES (?, ?, 0)",
-                             (second, names[first]))
+            pd.testing.assert_frame_equal(
+                orphan, performance_table(conn, T, metrics.latest_period(conn, T, None), "service"), check_exact=True
+            )
+        conn.exec_driver_sql(
+            "INSERT INTO service_types (service_code, service_name, is_sensitive) VALUES (?, ?, 0)",
+            (second, names[first]),
+        )
         assert performance._type_names(conn) is None
         merged = performance_table(conn, T, metrics.latest_period(conn, T, None), "service")
     engine.dispose()
     requests = dict(zip(whole["group"], whole["requests"]))
     assert len(merged) == len(whole) - 1
-    assert dict(zip(merged["group"], merged["requests"]))[names[first]] == requests[names[first]] + requests[names[second]]
+    assert (
+        dict(zip(merged["group"], merged["requests"]))[names[first]] == requests[names[first]] + requests[names[second]]
+    )
 
 
 def test_unfiltered_counts_are_stored_and_equal_live(stored):
@@ -139,8 +145,12 @@ def test_filtered_counts_and_other_measures_are_live(stored, monkeypatch):
     assert summaries.neighborhood_values(stored, VERSION, [], "count") == {"X": (-1.0, -1)}
     opened = [queries.SR.status == "open"]
     assert summaries.count_where(stored, VERSION, opened) == queries.count_where(stored, opened) > 0
-    assert summaries.neighborhood_values(stored, VERSION, opened, "count") == queries.neighborhood_values(stored, opened, "count")
-    assert summaries.neighborhood_values(stored, VERSION, [], "backlog") == queries.neighborhood_values(stored, [], "backlog")
+    assert summaries.neighborhood_values(stored, VERSION, opened, "count") == queries.neighborhood_values(
+        stored, opened, "count"
+    )
+    assert summaries.neighborhood_values(stored, VERSION, [], "backlog") == queries.neighborhood_values(
+        stored, [], "backlog"
+    )
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])

@@ -5,15 +5,15 @@ Every release is built once per session, in-process (``etl.pipeline.publish_rele
 session's tmp dir. The real extracts are read where they are (``shared_data``: skips locally, fails
 in CI when ../shared is absent); only modified copies are written, to tmp.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 import hostile
 import pii
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CITIES = pii.CITIES
@@ -27,9 +27,9 @@ class CityReleases:
     profile: object
     raw: Path
     planted: pii.Planted
-    original_dir: Path   # release 1.0.0: the real extract
-    release_dir: Path    # release 1.1.0: the planted copy (current)
-    db_url: str          # SQLite, holding 1.1.0
+    original_dir: Path  # release 1.0.0: the real extract
+    release_dir: Path  # release 1.1.0: the planted copy (current)
+    db_url: str  # SQLite, holding 1.1.0
 
     def published_ids(self) -> set[str]:
         import csv
@@ -56,7 +56,9 @@ def _city_releases(tmp_path_factory):
             first = publish_release(city, raw, **kw)
             second = publish_release(city, planted.path, **kw)
             assert (first.version, second.version) == ("1.0.0", "1.1.0")
-            built[city] = CityReleases(city, profile, raw, planted, Path(first.release_dir), Path(second.release_dir), db_url)
+            built[city] = CityReleases(
+                city, profile, raw, planted, Path(first.release_dir), Path(second.release_dir), db_url
+            )
         return built[city]
 
     return get
@@ -96,5 +98,3 @@ def hostile_raw(_hostile) -> hostile.HostileRelease:
 @pytest.fixture(params=["scrubbed", "raw"])
 def hostile_release(request, _hostile) -> hostile.HostileRelease:
     return _hostile(request.param == "scrubbed")
-
-

@@ -16,6 +16,7 @@ and the map shows them as points).
 
 Used by tests/security/ and tests/browser/test_hostile.py (loaded by path).
 """
+
 from __future__ import annotations
 
 import json
@@ -54,17 +55,42 @@ TEMPLATE_JS = "${alert(1)}"
 # and leading tabs are stripped; tab/CR-led cells are covered by tests/etl/test_privacy.py)
 FORMULAS = ['=HYPERLINK("https://evil.example/?q=1","open")', "+1+1", "-2+3", "@SUM(1+1)", "\t=1+1"]
 
-PAYLOADS = [IMG, SCRIPT, SVG, JS_URL, TEMPLATE, MD_LINK, MD_IMAGE, MATH, FRAC, IFRAME, A_JS, ENTITY,
-            ST_DIRECTIVE, STYLE, TEMPLATE_JS, *FORMULAS]
+PAYLOADS = [
+    IMG,
+    SCRIPT,
+    SVG,
+    JS_URL,
+    TEMPLATE,
+    MD_LINK,
+    MD_IMAGE,
+    MATH,
+    FRAC,
+    IFRAME,
+    A_JS,
+    ENTITY,
+    ST_DIRECTIVE,
+    STYLE,
+    TEMPLATE_JS,
+    *FORMULAS,
+]
 # Request types that carry payloads (each gets 25 recent rows in N03, so it leads the top types)
-TYPE_PAYLOADS = [f"Pothole {IMG}", f"{MATH} Graffiti {SVG}", f"Noise {MD_LINK} {MD_IMAGE} {TEMPLATE}",
-                 f"{FRAC} Streetlight {SCRIPT}", FORMULAS[0]]
+TYPE_PAYLOADS = [
+    f"Pothole {IMG}",
+    f"{MATH} Graffiti {SVG}",
+    f"Noise {MD_LINK} {MD_IMAGE} {TEMPLATE}",
+    f"{FRAC} Streetlight {SCRIPT}",
+    FORMULAS[0],
+]
 STATUS_PAYLOAD = "In Review <img src=x onerror=alert(2)>"
 HOOD_NAME = f"Juniper Park <img src=x onerror=alert(5)> {FRAC}"
 ID_PAYLOADS = ["<img src=x onerror=alert(7)>", "=1+2", "1' OR '1'='1", '"><svg onload=alert(8)>']
 LONG_ID = "HX-LONG"
-MEDIA = ["javascript:alert(1)", 'https://media.example.org/x.jpg" onerror="alert(1)', "https://evil.example/x.png",
-         "https://media.example.org/ok.jpg"]
+MEDIA = [
+    "javascript:alert(1)",
+    'https://media.example.org/x.jpg" onerror="alert(1)',
+    "https://evil.example/x.png",
+    "https://media.example.org/ok.jpg",
+]
 
 
 @dataclass(frozen=True)
@@ -83,8 +109,12 @@ class HostileRelease:
 def _profile(out: Path, boundaries: Path, markup_scrub: bool) -> Path:
     text = DEMO_PROFILE.read_text(encoding="utf-8")
     text = text.replace('file = "demo-neighborhoods.geojson"', f'file = "{boundaries}"')
-    text = text.replace('open = ["New", "Assigned", "In Progress"]', f"open = [\"New\", \"Assigned\", \"In Progress\", '{STATUS_PAYLOAD}']")
-    assert STATUS_PAYLOAD in text and str(boundaries) in text, "the demo profile changed: update tests/security/hostile.py"
+    text = text.replace(
+        'open = ["New", "Assigned", "In Progress"]', f'open = ["New", "Assigned", "In Progress", \'{STATUS_PAYLOAD}\']'
+    )
+    assert STATUS_PAYLOAD in text and str(boundaries) in text, (
+        "the demo profile changed: update tests/security/hostile.py"
+    )
     if not markup_scrub:
         text = text.replace("[privacy]\n", '[privacy]\nscrub = ["email", "url_query", "ssn", "card", "phone"]\n')
     path = out / "hostile.toml"
@@ -127,28 +157,86 @@ def payload_rows(polygon) -> pd.DataFrame:
 
     def row(rid, opened, status, category, details, resolution, department, address, photo="", closed=""):
         lat, lon = next(points)
-        return {"request_id": rid, "opened_at": opened, "last_update": opened, "due": "", "closed_at": closed,
-                "status": status, "resolution": resolution, "category": category, "details": details,
-                "department": department, "street_address": address, "zip": "80204", "latitude": str(lat),
-                "longitude": str(lon), "district_code": HOOD, "source": "Web", "photo": photo,
-                "reporter_name": "", "reporter_phone": "", "reporter_email": ""}
+        return {
+            "request_id": rid,
+            "opened_at": opened,
+            "last_update": opened,
+            "due": "",
+            "closed_at": closed,
+            "status": status,
+            "resolution": resolution,
+            "category": category,
+            "details": details,
+            "department": department,
+            "street_address": address,
+            "zip": "80204",
+            "latitude": str(lat),
+            "longitude": str(lon),
+            "district_code": HOOD,
+            "source": "Web",
+            "photo": photo,
+            "reporter_name": "",
+            "reporter_phone": "",
+            "reporter_email": "",
+        }
 
     for k, payload in enumerate(PAYLOADS):  # the oldest open requests of the whole release
-        rows.append(row(f"HX-OLD-{k:02d}", f"2026-06-{k + 1:02d} 08:00:00", STATUS_PAYLOAD if k % 3 == 0 else "New",
-                        TYPE_PAYLOADS[k % len(TYPE_PAYLOADS)], f"Details {payload}", payload, payload,
-                        f"{payload} MAPLE AVE", MEDIA[k % len(MEDIA)]))
+        rows.append(
+            row(
+                f"HX-OLD-{k:02d}",
+                f"2026-06-{k + 1:02d} 08:00:00",
+                STATUS_PAYLOAD if k % 3 == 0 else "New",
+                TYPE_PAYLOADS[k % len(TYPE_PAYLOADS)],
+                f"Details {payload}",
+                payload,
+                payload,
+                f"{payload} MAPLE AVE",
+                MEDIA[k % len(MEDIA)],
+            )
+        )
     for t, category in enumerate(TYPE_PAYLOADS):  # recent rows: lead the neighborhood's top types
         for j in range(25):
             day = 5 + j
             closed = f"2026-10-{day + 1:02d} 09:00:00" if j % 2 else ""
-            rows.append(row(f"HX-NEW-{t}-{j:02d}", f"2026-10-{day:02d} 10:{t:02d}:00", "Completed" if j % 2 else "New",
-                            category, PAYLOADS[(t + j) % len(PAYLOADS)], PAYLOADS[(t + j + 1) % len(PAYLOADS)],
-                            f"Agency {PAYLOADS[(t + j + 2) % len(PAYLOADS)]}", "ASPEN ST & BIRCH ST", closed=closed))
+            rows.append(
+                row(
+                    f"HX-NEW-{t}-{j:02d}",
+                    f"2026-10-{day:02d} 10:{t:02d}:00",
+                    "Completed" if j % 2 else "New",
+                    category,
+                    PAYLOADS[(t + j) % len(PAYLOADS)],
+                    PAYLOADS[(t + j + 1) % len(PAYLOADS)],
+                    f"Agency {PAYLOADS[(t + j + 2) % len(PAYLOADS)]}",
+                    "ASPEN ST & BIRCH ST",
+                    closed=closed,
+                )
+            )
     for k, rid in enumerate(ID_PAYLOADS):
-        rows.append(row(rid, f"2026-10-2{k} 11:00:00", "New", "Pothole", f"Id payload {k}", "", "Streets", "LARKSPUR LN & BIRCH ST"))
+        rows.append(
+            row(
+                rid,
+                f"2026-10-2{k} 11:00:00",
+                "New",
+                "Pothole",
+                f"Id payload {k}",
+                "",
+                "Streets",
+                "LARKSPUR LN & BIRCH ST",
+            )
+        )
     # over-long text: cut to the schema's maxLength (description 2000, agency 200, address 300)
-    rows.append(row(LONG_ID, "2026-10-25 12:00:00", "New", "Pothole", "word " * 1200, "note " * 1200, "Agency " * 100,
-                    "MAPLE AVE " * 60))
+    rows.append(
+        row(
+            LONG_ID,
+            "2026-10-25 12:00:00",
+            "New",
+            "Pothole",
+            "word " * 1200,
+            "note " * 1200,
+            "Agency " * 100,
+            "MAPLE AVE " * 60,
+        )
+    )
     return pd.DataFrame(rows)
 
 
@@ -165,8 +253,9 @@ def build_hostile_release(out: Path, markup_scrub: bool) -> HostileRelease:
     frame = pd.concat([frame, payload_rows(polygon)[frame.columns]], ignore_index=True)
     frame.to_csv(raw, index=False, encoding="utf-8", lineterminator="\n")
     db_url = f"sqlite:///{out / 'portal.db'}"
-    result = publish_release(str(profile), raw, out=out / "datasets", db_url=db_url, private_dir=out / "private",
-                             as_of=AS_OF)
+    result = publish_release(
+        str(profile), raw, out=out / "datasets", db_url=db_url, private_dir=out / "private", as_of=AS_OF
+    )
     return HostileRelease(db_url, Path(result.release_dir), profile, raw, markup_scrub)
 
 

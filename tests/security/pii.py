@@ -17,6 +17,7 @@ Every planted value is a ``Plant`` with the needles a scan looks for: the exact 
 lower-case form, digits only (phones, cards, SSNs), the e-mail's local part, the house number
 followed by its street (tests/security/published.py scans for them).
 """
+
 from __future__ import annotations
 
 import csv
@@ -32,17 +33,17 @@ CITIES = {  # profile: raw export in ../shared/data/<profile>/
     "los-angeles": "MyLA311_Service_Request_Data_2017_Subset.csv",
     "chicago": "chicago_311_data.csv",
 }
-EVERY = 7          # contact, whitelist and free-text plants: rows where row % EVERY == offset
-TYPE_EVERY = 49    # request-type plants
+EVERY = 7  # contact, whitelist and free-text plants: rows where row % EVERY == offset
+TYPE_EVERY = 49  # request-type plants
 
 
 @dataclass(frozen=True)
 class Plant:
-    kind: str       # email, phone_us, phone_intl, card, ssn, url, name, house
+    kind: str  # email, phone_us, phone_intl, card, ssn, url, name, house
     value: str
-    digits: str = ""                    # digits-only form searched in separator-free cells
-    words: tuple[str, ...] = ()         # further case-insensitive needles
-    pattern: str = ""                   # a case-insensitive regex needle (house number + street)
+    digits: str = ""  # digits-only form searched in separator-free cells
+    words: tuple[str, ...] = ()  # further case-insensitive needles
+    pattern: str = ""  # a case-insensitive regex needle (house number + street)
 
     def needles(self) -> list[str]:
         return [self.value, *self.words]
@@ -75,19 +76,44 @@ EMAILS = [
     _email("jq.smithfield [at] example [dot] com", "jq.smithfield"),
     _email("TENANT.4B(at)EXAMPLE(dot)ORG", "tenant.4b"),
 ]
-PHONES_US = [_phone("phone_us", v) for v in [
-    "(212) 555-0199", "212-555-0198", "212.555.0197", "2125550196", "+1 212 555 0195",
-    "1-312-555-0194", "(213)555-0193", "+1 (312) 555-0192",
-    "212\u200b-555\u200b-0191",       # zero-width spaces between the groups
-    "+1\u00a0212\u00a0555\u00a00190",  # no-break spaces
-]]
-PHONES_INTL = [_phone("phone_intl", v) for v in [
-    "+44 20 7946 0958", "+33 1 23 45 67 89", "0044 20 7946 0957", "+49 30 9018 2045",
-    "+81 3-1234-5678", "+44 (0)20 7946 0956", "+353 1 234 5678", "+61 2 9876 5432", "+91 98765 43210",
-]]
-CARDS = [_number("card", v) for v in [
-    "4111 1111 1111 1111", "4111-1111-1111-1112", "5500005555555559", "3782 822463 10005",
-]]
+PHONES_US = [
+    _phone("phone_us", v)
+    for v in [
+        "(212) 555-0199",
+        "212-555-0198",
+        "212.555.0197",
+        "2125550196",
+        "+1 212 555 0195",
+        "1-312-555-0194",
+        "(213)555-0193",
+        "+1 (312) 555-0192",
+        "212\u200b-555\u200b-0191",  # zero-width spaces between the groups
+        "+1\u00a0212\u00a0555\u00a00190",  # no-break spaces
+    ]
+]
+PHONES_INTL = [
+    _phone("phone_intl", v)
+    for v in [
+        "+44 20 7946 0958",
+        "+33 1 23 45 67 89",
+        "0044 20 7946 0957",
+        "+49 30 9018 2045",
+        "+81 3-1234-5678",
+        "+44 (0)20 7946 0956",
+        "+353 1 234 5678",
+        "+61 2 9876 5432",
+        "+91 98765 43210",
+    ]
+]
+CARDS = [
+    _number("card", v)
+    for v in [
+        "4111 1111 1111 1111",
+        "4111-1111-1111-1112",
+        "5500005555555559",
+        "3782 822463 10005",
+    ]
+]
 SSNS = [_number("ssn", v) for v in ["123-45-6789", "078-05-1120", "219 09 9999"]]
 URLS = [
     Plant("url", "https://x.example/?token=abc", words=("token=abc",)),
@@ -99,18 +125,43 @@ NAMES = [
     Plant("name", "Maria Delacroix-Ybarra", words=("Delacroix",)),
     Plant("name", "Tobias Quennell", words=("Quennell",)),
 ]
-HOUSES = [_house(v) for v in [
-    "4821 ELMWOOD AVENUE", "1379 QUIGLEY BOULEVARD", "86-17 PLANTED PLACE", "2207 1/2 W HOLLOWAY ST",
-    "615B NORTHRIDGE AVE", "9313 N KESTREL CT",
-]]
+HOUSES = [
+    _house(v)
+    for v in [
+        "4821 ELMWOOD AVENUE",
+        "1379 QUIGLEY BOULEVARD",
+        "86-17 PLANTED PLACE",
+        "2207 1/2 W HOLLOWAY ST",
+        "615B NORTHRIDGE AVE",
+        "9313 N KESTREL CT",
+    ]
+]
 # house numbers in an intersection-shaped address: the house number must not survive the "intersections stay" rule
-HOUSE_CORNERS = [(_house("7142 ORCHARD LANE"), "7142 ORCHARD LANE & 3 AVENUE"),
-                 (_house("5906 BRIARCLIFF ROAD"), "5906 BRIARCLIFF ROAD AT MAIN ST")]
+HOUSE_CORNERS = [
+    (_house("7142 ORCHARD LANE"), "7142 ORCHARD LANE & 3 AVENUE"),
+    (_house("5906 BRIARCLIFF ROAD"), "5906 BRIARCLIFF ROAD AT MAIN ST"),
+]
 
-CATALOGUE: list[Plant] = [*EMAILS, *PHONES_US, *PHONES_INTL, *CARDS, *SSNS, *URLS, *NAMES, *HOUSES,
-                          *(p for p, _ in HOUSE_CORNERS)]
+CATALOGUE: list[Plant] = [
+    *EMAILS,
+    *PHONES_US,
+    *PHONES_INTL,
+    *CARDS,
+    *SSNS,
+    *URLS,
+    *NAMES,
+    *HOUSES,
+    *(p for p, _ in HOUSE_CORNERS),
+]
 CONTACT_COLUMNS = ("Reporter Name", "Caller Phone", "Contact Email", "Caller Address")
-FREE_TEXT_FIELDS = ("description", "status_notes", "service_notice", "agency_responsible", "council_district", "zipcode")
+FREE_TEXT_FIELDS = (
+    "description",
+    "status_notes",
+    "service_notice",
+    "agency_responsible",
+    "council_district",
+    "zipcode",
+)
 
 
 def _pick(items: list, n: int):
@@ -121,8 +172,10 @@ def caller_sentence(n: int) -> tuple[str, list[Plant]]:
     """The n-th planted free-text sentence and the plants it holds."""
     name, phone, intl = _pick(NAMES, n), _pick(PHONES_US, n), _pick(PHONES_INTL, n)
     email, url, card, ssn = _pick(EMAILS, n), _pick(URLS, n), _pick(CARDS, n), _pick(SSNS, n)
-    text = (f"Caller {name.value} called from {phone.value}, alt {intl.value}; reply to {email.value}. "
-            f"Photos at {url.value} . Paid fee with card {card.value}, SSN {ssn.value}.")
+    text = (
+        f"Caller {name.value} called from {phone.value}, alt {intl.value}; reply to {email.value}. "
+        f"Photos at {url.value} . Paid fee with card {card.value}, SSN {ssn.value}."
+    )
     return text, [name, phone, intl, email, url, card, ssn]
 
 
@@ -131,7 +184,7 @@ class Planted:
     """What was planted in one city's copy: (row index, raw column, plant) triples."""
 
     path: Path
-    ids: list[str]                       # service_request_id of every row that got a plant
+    ids: list[str]  # service_request_id of every row that got a plant
     placed: list[tuple[int, str, Plant]] = field(default_factory=list)
 
     def add(self, row: int, column: str, plants: Iterable[Plant]) -> None:
@@ -160,7 +213,12 @@ def plant(raw_csv: Path, profile, out_csv: Path) -> Planted:
     for i in rows:
         if i % EVERY == 0:
             k = i // EVERY
-            name, phone, email, house = _pick(NAMES, k), _pick(PHONES_US + PHONES_INTL, k), _pick(EMAILS, k), _pick(HOUSES, k)
+            name, phone, email, house = (
+                _pick(NAMES, k),
+                _pick(PHONES_US + PHONES_INTL, k),
+                _pick(EMAILS, k),
+                _pick(HOUSES, k),
+            )
             for col, p in zip(CONTACT_COLUMNS, (name, phone, email, house)):
                 contact[col][i] = p.value
                 result.add(i, col, [p])

@@ -3,6 +3,7 @@
 ``Scanner`` looks for every needle of every ``pii.Plant`` in text cells; ``release_cells`` and
 ``database_cells`` yield every cell of a release's files and of a database's tables.
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-
 from pii import Plant
 
 SEPARATORS = re.compile("[\\s().+\\-/\u00ad\u200b-\u200f\u2060\ufeff]")  # also invisible characters
@@ -32,7 +32,7 @@ def releases(city) -> dict[str, Path]:
 
 @dataclass(frozen=True)
 class Hit:
-    where: str      # file or table, and column
+    where: str  # file or table, and column
     plant: Plant
     needle: str
     cell: str
@@ -126,7 +126,9 @@ def database_cells(db_url: str) -> Iterator[tuple[str, list]]:
 
 def write_artifact(name: str, data: dict) -> Path:
     """``artifacts/security/<name>.json`` (or under PORTAL_ARTIFACTS_DIR): counts a test measured, for the report."""
-    folder = Path(os.environ.get("PORTAL_ARTIFACTS_DIR", Path(__file__).resolve().parents[2] / "artifacts")) / "security"
+    folder = (
+        Path(os.environ.get("PORTAL_ARTIFACTS_DIR", Path(__file__).resolve().parents[2] / "artifacts")) / "security"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.json"
     path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")

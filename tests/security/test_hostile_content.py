@@ -7,6 +7,7 @@ addresses, a raw status wording, request ids, media links and a neighborhood nam
 ``scrubbed`` (the demo profile's settings) and ``raw`` (a profile without markup scrubbing, so the
 report code gets the payloads as they are).
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,18 +15,32 @@ import io
 import re
 import subprocess
 
+import hostile
 import pytest
 from sqlalchemy import create_engine
 
 from etl.validate import load_schema
 
-import hostile
-
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SCHEMA = {f["name"]: f for f in load_schema("service_requests")["fields"]}
 TEXT_FIELDS = [n for n, f in SCHEMA.items() if f["type"] == "string"]
-PDF_ACTIONS = [b"/JavaScript", b"/JS", b"/OpenAction", b"/AA", b"/URI", b"/Launch", b"/Annots", b"/Link",
-               b"/EmbeddedFile", b"/SubmitForm", b"/ImportData", b"/RichMedia", b"/XFA", b"/AcroForm", b"/GoToR"]
+PDF_ACTIONS = [
+    b"/JavaScript",
+    b"/JS",
+    b"/OpenAction",
+    b"/AA",
+    b"/URI",
+    b"/Launch",
+    b"/Annots",
+    b"/Link",
+    b"/EmbeddedFile",
+    b"/SubmitForm",
+    b"/ImportData",
+    b"/RichMedia",
+    b"/XFA",
+    b"/AcroForm",
+    b"/GoToR",
+]
 
 
 def formula_cells(text: str, columns: list[str] | None = None) -> list[tuple[str, str]]:
@@ -49,7 +64,13 @@ def test_published_csvs_neutralise_formulas(hostile_release):
     # the payloads are there, neutralised (so the check above is not vacuous)
     for neutralised in ["'=HYPERLINK(", "'+1+1", "'-2+3", "'@SUM(1+1)", "'=1+1", "'=1+2"]:
         assert neutralised in text, neutralised
-    assert formula_cells((data / "service_types.csv").read_text(encoding="utf-8"), ["service_code", "service_name", "agency_responsible"]) == []
+    assert (
+        formula_cells(
+            (data / "service_types.csv").read_text(encoding="utf-8"),
+            ["service_code", "service_name", "agency_responsible"],
+        )
+        == []
+    )
     assert formula_cells((data / "changes.csv").read_text(encoding="utf-8")) == []
 
 
@@ -94,13 +115,22 @@ def test_markup_and_script_urls_are_removed_by_the_etl(hostile_scrubbed):
     with (data / "service_requests.csv").open(newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     fields = [f for f in TEXT_FIELDS if f != "service_request_id"]  # ids are published as the city wrote them
-    bad = [(f, r[f]) for r in rows for f in fields if re.search(r"<[a-zA-Z/!?]|javascript\s*:|on(?:error|load)\s*=", r[f], re.I)]
+    bad = [
+        (f, r[f])
+        for r in rows
+        for f in fields
+        if re.search(r"<[a-zA-Z/!?]|javascript\s*:|on(?:error|load)\s*=", r[f], re.I)
+    ]
     assert bad == []
     payload_rows = [r for r in rows if r["service_request_id"].startswith("HX-")]
     assert len(payload_rows) == len(hostile.PAYLOADS) + 25 * len(hostile.TYPE_PAYLOADS) + 1
     texts = {r["description"] for r in payload_rows}
-    assert {"Details {{7*7}}", "Details $x^2$", "Details ![x](https://evil.example/x.png)",
-            "Details :red[RED] **bold** :material/warning:"} <= texts  # inert text is kept as text
+    assert {
+        "Details {{7*7}}",
+        "Details $x^2$",
+        "Details ![x](https://evil.example/x.png)",
+        "Details :red[RED] **bold** :material/warning:",
+    } <= texts  # inert text is kept as text
 
 
 # --- the brief as PDF and PNG -------------------------------------------------------------------------
@@ -120,10 +150,19 @@ def _brief(release):
 
 def _expected_types(release) -> list[str]:
     if release.markup_scrub:
-        return ["$x^2$ Graffiti \"\u203a", "Noise [x]([link removed]alert(1)) ![x](https://evil.example/x.png) {{7*7}}",
-                r"$\frac{1}{2}$ Streetlight alert(1)", "'=HYPERLINK(\"[link removed]"]
-    return [hostile.TYPE_PAYLOADS[0], hostile.TYPE_PAYLOADS[1], hostile.TYPE_PAYLOADS[2], hostile.TYPE_PAYLOADS[3],
-            "'=HYPERLINK(\"[link removed]"]
+        return [
+            '$x^2$ Graffiti "\u203a',
+            "Noise [x]([link removed]alert(1)) ![x](https://evil.example/x.png) {{7*7}}",
+            r"$\frac{1}{2}$ Streetlight alert(1)",
+            "'=HYPERLINK(\"[link removed]",
+        ]
+    return [
+        hostile.TYPE_PAYLOADS[0],
+        hostile.TYPE_PAYLOADS[1],
+        hostile.TYPE_PAYLOADS[2],
+        hostile.TYPE_PAYLOADS[3],
+        "'=HYPERLINK(\"[link removed]",
+    ]
 
 
 def test_brief_leads_with_the_payload_types(hostile_release):
@@ -138,15 +177,22 @@ def test_brief_pdf_shows_payloads_as_literal_text(hostile_release, tmp_path):
     from portal import reports
 
     b, rel = _brief(hostile_release)
-    pdf = reports.brief_pdf(b, title=rel.title, version=rel.version, license_name=rel.license_name,
-                            source=rel.source_title, is_demo=rel.is_demo)
+    pdf = reports.brief_pdf(
+        b,
+        title=rel.title,
+        version=rel.version,
+        license_name=rel.license_name,
+        source=rel.source_title,
+        is_demo=rel.is_demo,
+    )
     assert pdf.startswith(b"%PDF-")
     found = [a.decode() for a in PDF_ACTIONS if re.search(re.escape(a) + rb"(?![A-Za-z])", pdf)]
     assert found == [], f"the PDF holds actions or links: {found}"
     path = tmp_path / "brief.pdf"
     path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     flat = re.sub(r"\s+", " ", text)
     assert re.sub(r"\s+", " ", f"{hostile.HOOD_NAME}: 311 requests") in flat
     for name in _expected_types(hostile_release):

@@ -4,6 +4,7 @@ database); sensitive types get their neighborhood's centroid or a deterministic 
 it, with no address or ZIP, and location_precision says which; the default sensitive types cover
 every person-related type in the real data.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,12 +16,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import shapely
+from pii import CITIES
+from published import read_rows, releases
 from shapely.geometry import shape
 
 from etl.privacy import DEFAULT_SENSITIVE_TYPES, apply_location_privacy, sensitive_types
 
-from pii import CITIES
-from published import read_rows, releases
 
 @lru_cache(maxsize=8)
 def _polygons(geojson: Path) -> dict:
@@ -30,7 +31,6 @@ def _polygons(geojson: Path) -> dict:
 
 def polygons(release_dir: Path) -> dict:
     return _polygons(release_dir / "data" / "neighborhoods.geojson")
-
 
 
 def _decimals_ok(text: str) -> bool:
@@ -68,9 +68,14 @@ def test_sensitive_types_are_placed_in_their_neighborhood(city):
         assert s["redaction_reason"].str.contains("sensitive_type").all()
         located = s[s["location_precision"] == mode]
         assert (located["lat"] != "").all() and (s.loc[s["location_precision"] == "none", "lat"] == "").all()
-        outside = [r.service_request_id for r in located.itertuples()
-                   if not hoods[r.neighborhood_code].contains(shapely.Point(float(r.long), float(r.lat)))]
-        assert not outside, f"{city.city} ({label}): {len(outside)} of {len(located)} sensitive points outside their neighborhood"
+        outside = [
+            r.service_request_id
+            for r in located.itertuples()
+            if not hoods[r.neighborhood_code].contains(shapely.Point(float(r.long), float(r.lat)))
+        ]
+        assert not outside, (
+            f"{city.city} ({label}): {len(outside)} of {len(located)} sensitive points outside their neighborhood"
+        )
         others = rows[~sensitive]
         assert set(others["location_precision"]) <= {"point_3dp", "none"}
 
@@ -94,23 +99,35 @@ def test_sensitive_modes_on_real_boundaries(city, mode):
     from etl.geo import load_boundaries
 
     b = city.profile.boundaries
-    hoods = load_boundaries(city.profile.resolve(b["file"]), b["code_property"], b["name_property"], b["names"], b["name_template"])
-    profile = type(city.profile)(**{**city.profile.__dict__,
-                                    "privacy": {**city.profile.privacy, "sensitive_location": mode}})
+    hoods = load_boundaries(
+        city.profile.resolve(b["file"]), b["code_property"], b["name_property"], b["names"], b["name_template"]
+    )
+    profile = type(city.profile)(
+        **{**city.profile.__dict__, "privacy": {**city.profile.privacy, "sensitive_location": mode}}
+    )
     sensitive_name = next(iter(sensitive_types(profile)))
     codes = [c for c in hoods.codes if not c.startswith("#")]
-    frame = pd.DataFrame({
-        "service_request_id": [f"S-{i}" for i in range(3 * len(codes))],
-        "service_name": sensitive_name, "neighborhood_code": codes * 3,
-        "lat": 0.0, "long": 0.0, "address": "100 block of X ST", "zipcode": "10001", "redaction_reason": "",
-    })
+    frame = pd.DataFrame(
+        {
+            "service_request_id": [f"S-{i}" for i in range(3 * len(codes))],
+            "service_name": sensitive_name,
+            "neighborhood_code": codes * 3,
+            "lat": 0.0,
+            "long": 0.0,
+            "address": "100 block of X ST",
+            "zipcode": "10001",
+            "redaction_reason": "",
+        }
+    )
     out = apply_location_privacy(frame, profile, hoods)
     again = apply_location_privacy(frame, profile, hoods)
     assert out[["lat", "long"]].equals(again[["lat", "long"]])
     assert set(out["location_precision"]) == {mode}
     assert (out["address"] == "").all() and (out["zipcode"] == "").all()
-    inside = [hoods.geometries[hoods.index[c]].contains(shapely.Point(lo, la))
-              for c, la, lo in zip(out["neighborhood_code"], out["lat"], out["long"])]
+    inside = [
+        hoods.geometries[hoods.index[c]].contains(shapely.Point(lo, la))
+        for c, la, lo in zip(out["neighborhood_code"], out["lat"], out["long"])
+    ]
     # a centroid rounded to 3 decimals can fall just outside a sliver of a polygon; a random point never
     assert sum(inside) >= (len(out) if mode == "neighborhood_random" else 0.97 * len(out))
     per_hood = out.groupby("neighborhood_code")[["lat", "long"]].nunique()
@@ -127,14 +144,21 @@ def test_default_sensitive_types_cover_person_related_types_in_real_data(shared_
     bundled profile lists its city's own sensitive types too."""
     from etl.profile import load_profile
 
-    person = re.compile(r"homeless|encampment|panhandl|drug|police|abuse|welfare|elder|child|domestic|mental|senior"
-                        r"|person|people|suicid|overdose|wellness", re.I)
+    person = re.compile(
+        r"homeless|encampment|panhandl|drug|police|abuse|welfare|elder|child|domestic|mental|senior"
+        r"|person|people|suicid|overdose|wellness",
+        re.I,
+    )
     defaults = {t.casefold() for t in DEFAULT_SENSITIVE_TYPES}
     found = {}
     for city, file in CITIES.items():
         profile = load_profile(city)
         column = profile.raw_columns()["service_name"]
-        types = set(pd.read_csv(shared_data / city / file, dtype=str, keep_default_na=False, usecols=[column])[column].str.strip())
+        types = set(
+            pd.read_csv(shared_data / city / file, dtype=str, keep_default_na=False, usecols=[column])[
+                column
+            ].str.strip()
+        )
         related = sorted(t for t in types if person.search(t))
         found[city] = related
         assert related, city
@@ -143,7 +167,13 @@ def test_default_sensitive_types_cover_person_related_types_in_real_data(shared_
         assert profile.privacy["default_sensitive_types"] is True
         listed = {t.casefold() for t in profile.privacy["sensitive_types"]}
         assert all(t.casefold() in listed for t in related), (city, listed, related)  # the profile names them too
-    assert found["new-york-city"] == ["Animal-Abuse", "Drug Activity", "Encampment", "Homeless Person Assistance",
-                                      "Non-Emergency Police Matter", "Panhandling"]
+    assert found["new-york-city"] == [
+        "Animal-Abuse",
+        "Drug Activity",
+        "Encampment",
+        "Homeless Person Assistance",
+        "Non-Emergency Police Matter",
+        "Panhandling",
+    ]
     assert found["los-angeles"] == ["Homeless Encampment"]
     assert found["chicago"] == ["Pet Wellness Check Request"]

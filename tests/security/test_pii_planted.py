@@ -9,15 +9,15 @@ row (the request type on every 49th). The scan looks for each exact planted stri
 form, digits only (phones, cards, SSNs, in cells with separators and invisible characters removed),
 the e-mail's local part, a name's surname and the house number followed by its street.
 """
+
 from __future__ import annotations
 
 import csv
 from collections import Counter
 
-import pytest
-
 import pii
 import published
+import pytest
 
 
 def _hits(scanner: published.Scanner, sources) -> tuple[list[published.Hit], int]:
@@ -33,7 +33,9 @@ def _describe(hits: list[published.Hit]) -> str:
     examples = {}
     for h in hits:
         examples.setdefault((h.where, h.plant.kind), f"{h.needle!r} in {h.cell!r}")
-    return "\n".join(f"{n} x {kind} in {where}: e.g. {examples[(where, kind)]}" for (where, kind), n in by_place.most_common(30))
+    return "\n".join(
+        f"{n} x {kind} in {where}: e.g. {examples[(where, kind)]}" for (where, kind), n in by_place.most_common(30)
+    )
 
 
 def _plants(city) -> list[pii.Plant]:
@@ -62,14 +64,31 @@ def test_enough_pii_was_planted_in_published_rows(city):
 def test_planted_pii_absent_from_every_published_file(city):
     scanner = published.Scanner(_plants(city))
     files = sorted(p.relative_to(city.release_dir).as_posix() for p in city.release_dir.rglob("*") if p.is_file())
-    assert {"data/service_requests.csv", "data/service_requests.parquet", "data/neighborhoods.geojson",
-            "data/service_types.csv", "data/changes.csv", "report.json", "changelog.json", "datapackage.json"} <= set(files)
+    assert {
+        "data/service_requests.csv",
+        "data/service_requests.parquet",
+        "data/neighborhoods.geojson",
+        "data/service_types.csv",
+        "data/changes.csv",
+        "report.json",
+        "changelog.json",
+        "datapackage.json",
+    } <= set(files)
     hits, cells = _hits(scanner, published.release_cells(city.release_dir))
-    published.write_artifact(f"pii-{city.city}", {
-        "city": city.city, "planted_values": len(city.planted.placed), "planted_by_kind": city.planted.count_by_kind(),
-        "distinct_shapes": len(city.planted.shapes()), "rows_with_plants": len(city.planted.ids),
-        "rows_with_plants_published": len(set(city.planted.ids) & city.published_ids()),
-        "files_scanned": files, "cells_scanned": cells, "found": len(hits)})
+    published.write_artifact(
+        f"pii-{city.city}",
+        {
+            "city": city.city,
+            "planted_values": len(city.planted.placed),
+            "planted_by_kind": city.planted.count_by_kind(),
+            "distinct_shapes": len(city.planted.shapes()),
+            "rows_with_plants": len(city.planted.ids),
+            "rows_with_plants_published": len(set(city.planted.ids) & city.published_ids()),
+            "files_scanned": files,
+            "cells_scanned": cells,
+            "found": len(hits),
+        },
+    )
     assert not hits, f"{len(hits)} planted values published:\n{_describe(hits)}"
 
 
@@ -110,7 +129,11 @@ def test_free_text_plants_leave_their_markers(city):
     """Where a caller sentence was planted in a published text field, the published cell holds a marker for
     each shape: [name removed], [phone removed] (or [number removed]), [email removed], [link removed]."""
 
-    fields = {col: f for f, col in city.profile.raw_columns().items() if f in ("description", "status_notes", "agency_responsible")}
+    fields = {
+        col: f
+        for f, col in city.profile.raw_columns().items()
+        if f in ("description", "status_notes", "agency_responsible")
+    }
     planted_rows = {row for row, col, p in city.planted.placed if col in fields and p.kind == "name"}
     assert planted_rows, "no free-text field to plant in"
     with (city.release_dir / "data" / "service_requests.csv").open(newline="", encoding="utf-8") as f:

@@ -5,20 +5,20 @@ Free text is scrubbed and cut to the schema's maxLength; addresses are generalis
 (intersections stay, house numbers never); excluded types are never published; media_url only from
 allowed hosts. (Coordinates and sensitive types: test_location_privacy.py.)
 """
+
 from __future__ import annotations
 
 import json
 import re
 
+import hostile
 import pandas as pd
 import pytest
+from pii import CITIES
+from published import read_rows, releases
 
 from etl.privacy import CONTACT_NAME, INTERSECTION
 from etl.validate import load_schema
-
-import hostile
-from pii import CITIES
-from published import read_rows, releases
 
 SCHEMA = {f["name"]: f for f in load_schema("service_requests")["fields"]}
 TEXT_FIELDS = [n for n, f in SCHEMA.items() if f["type"] == "string"]
@@ -36,10 +36,15 @@ LEAKS = {
 }
 # What may remain of a number in a published address: a block, a numbered street ('3 AVENUE',
 # 'W 55TH ST', LA's 'AVENUE 55'), a ZIP code at the end. Any other number could be a house number.
-_STREET = (r"(?:street|st|avenue|ave|av|place|pl|road|rd|drive|dr|boulevard|blvd|lane|ln|terrace|ter|court|ct|way"
-           r"|parkway|pkwy|crescent|loop|walk|row|circle|square|highway|hwy|expressway|path|trail|plaza|alley)\b")
-ALLOWED_NUMBERS = re.compile(rf"(?:^|(?<=\s))\d+(?:-\d+)? block of |\b\d+(?:st|nd|rd|th)?\s+{_STREET}"
-                             rf"|\b(?:avenue|ave)\s+\d+\b|,\s*(?:[A-Z]{{2}}\s+)?\d{{5}}(?:-\d{{4}})?$", re.I)
+_STREET = (
+    r"(?:street|st|avenue|ave|av|place|pl|road|rd|drive|dr|boulevard|blvd|lane|ln|terrace|ter|court|ct|way"
+    r"|parkway|pkwy|crescent|loop|walk|row|circle|square|highway|hwy|expressway|path|trail|plaza|alley)\b"
+)
+ALLOWED_NUMBERS = re.compile(
+    rf"(?:^|(?<=\s))\d+(?:-\d+)? block of |\b\d+(?:st|nd|rd|th)?\s+{_STREET}"
+    rf"|\b(?:avenue|ave)\s+\d+\b|,\s*(?:[A-Z]{{2}}\s+)?\d{{5}}(?:-\d{{4}})?$",
+    re.I,
+)
 
 
 # --- free text -----------------------------------------------------------------------------------
@@ -67,11 +72,19 @@ def test_hostile_text_is_scrubbed_and_cut(hostile_scrubbed):
     for field in [f for f in TEXT_FIELDS if f != "service_request_id"]:  # ids are published as the city wrote them
         values = pd.Series(rows[field].unique())
         for leak in ("markup", "script url"):
-            assert not values.str.contains(LEAKS[leak]).any(), (field, leak, values[values.str.contains(LEAKS[leak])].tolist()[:3])
+            assert not values.str.contains(LEAKS[leak]).any(), (
+                field,
+                leak,
+                values[values.str.contains(LEAKS[leak])].tolist()[:3],
+            )
     rows = rows.set_index("service_request_id")
     long = rows.loc[hostile.LONG_ID]
-    assert (len(long["description"]), len(long["status_notes"]), len(long["agency_responsible"]), len(long["address"])) == (
-        2000, 2000, 200, 300)
+    assert (
+        len(long["description"]),
+        len(long["status_notes"]),
+        len(long["agency_responsible"]),
+        len(long["address"]),
+    ) == (2000, 2000, 200, 300)
     assert rows.loc["HX-OLD-00", "status_description"] == "In Review"  # the raw wording, markup removed
     assert rows.loc["HX-OLD-01", "description"] == "Details alert(1)"
     assert rows.loc["HX-OLD-05", "description"] == "Details [x]([link removed]alert(1))"
@@ -82,27 +95,42 @@ def test_schema_length_limits_apply_to_every_text_field():
     a longer value used to fail validation and take the whole row out of the release."""
     from etl.privacy import scrub_columns
 
-    frame = pd.DataFrame({"council_district": ["D" * 500], "status_description": ["S" * 500], "service_name": ["N" * 500],
-                          "description": ["x" * 5000], "redaction_reason": [""]})
+    frame = pd.DataFrame(
+        {
+            "council_district": ["D" * 500],
+            "status_description": ["S" * 500],
+            "service_name": ["N" * 500],
+            "description": ["x" * 5000],
+            "redaction_reason": [""],
+        }
+    )
     out = scrub_columns(frame, 1500)
-    assert [len(out.loc[0, c]) for c in ("council_district", "status_description", "service_name", "description")] == [64, 100, 200, 1500]
+    assert [len(out.loc[0, c]) for c in ("council_district", "status_description", "service_name", "description")] == [
+        64,
+        100,
+        200,
+        1500,
+    ]
 
 
-@pytest.mark.parametrize("raw, expected", [
-    # a contact's name after a role word; other capitalised text and lower-case text stay
-    ("Caller John Q Smithfield called from home", "Caller [name removed] called from home"),
-    ("Complainant: Mrs. Maria Delacroix-Ybarra said", "Complainant: [name removed] said"),
-    ("Reported by Tobias Quennell.", "Reported by [name removed]."),
-    ("Caller O\u2019Brien and Caller Ronald McDonald", "Caller [name removed] and Caller [name removed]"),
-    ("the original complainant is not available", "the original complainant is not available"),
-    ("HPD may attempt to contact you", "HPD may attempt to contact you"),
-    ("CALLER STATES THAT", "CALLER STATES THAT"),
-    # invisible characters cannot hide a phone number, and are removed
-    ("call 212\u200b-555\u200b-0199", "call [phone removed]"),
-    ("x\u202eevil\u202c", "xevil"),
-    # a cell longer than 4 x the limit is cut first: a number split by that cut goes with it
-    ("<i>" * 2663 + " call 212-555-0199 thanks", "call"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        # a contact's name after a role word; other capitalised text and lower-case text stay
+        ("Caller John Q Smithfield called from home", "Caller [name removed] called from home"),
+        ("Complainant: Mrs. Maria Delacroix-Ybarra said", "Complainant: [name removed] said"),
+        ("Reported by Tobias Quennell.", "Reported by [name removed]."),
+        ("Caller O\u2019Brien and Caller Ronald McDonald", "Caller [name removed] and Caller [name removed]"),
+        ("the original complainant is not available", "the original complainant is not available"),
+        ("HPD may attempt to contact you", "HPD may attempt to contact you"),
+        ("CALLER STATES THAT", "CALLER STATES THAT"),
+        # invisible characters cannot hide a phone number, and are removed
+        ("call 212\u200b-555\u200b-0199", "call [phone removed]"),
+        ("x\u202eevil\u202c", "xevil"),
+        # a cell longer than 4 x the limit is cut first: a number split by that cut goes with it
+        ("<i>" * 2663 + " call 212-555-0199 thanks", "call"),
+    ],
+)
 def test_scrub_text_names_invisible_characters_and_cuts(raw, expected):
     from etl.privacy import scrub_text
 
@@ -112,35 +140,51 @@ def test_scrub_text_names_invisible_characters_and_cuts(raw, expected):
 def test_name_rule_leaves_request_types_and_neighborhoods_alone():
     from etl.privacy import scrub_columns
 
-    frame = pd.DataFrame({"service_name": ["Caller Id Request"], "neighborhood": ["Reporter Heights"],
-                          "agency_responsible": ["Caller Jane Doe"], "redaction_reason": [""]})
+    frame = pd.DataFrame(
+        {
+            "service_name": ["Caller Id Request"],
+            "neighborhood": ["Reporter Heights"],
+            "agency_responsible": ["Caller Jane Doe"],
+            "redaction_reason": [""],
+        }
+    )
     out = scrub_columns(frame, 2000)
     assert out.loc[0, ["service_name", "neighborhood", "agency_responsible"]].tolist() == [
-        "Caller Id Request", "Reporter Heights", "Caller [name removed]"]
+        "Caller Id Request",
+        "Reporter Heights",
+        "Caller [name removed]",
+    ]
 
 
 def test_request_type_scrubbing_also_cleans_the_code_made_from_it():
     from etl.privacy import scrub_columns
 
-    frame = pd.DataFrame({"service_name": ["Noise call 212-555-0199 or jane@example.com", "Noise"],
-                          "service_code": ["noise-call-212-555-0199-or-jane-example-com", "noise"],
-                          "redaction_reason": ["", ""]})
+    frame = pd.DataFrame(
+        {
+            "service_name": ["Noise call 212-555-0199 or jane@example.com", "Noise"],
+            "service_code": ["noise-call-212-555-0199-or-jane-example-com", "noise"],
+            "redaction_reason": ["", ""],
+        }
+    )
     out = scrub_columns(frame, 2000)
     assert out["service_code"].tolist() == ["noise-call-phone-removed-or-email-removed", "noise"]
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("4821 ELMWOOD AVENUE & OAK STREET", "4800 block of ELMWOOD AVENUE & OAK STREET"),
-    ("OAK STREET and 4821 ELMWOOD AVENUE", "OAK STREET and 4800 block of ELMWOOD AVENUE"),
-    ("5906 BRIARCLIFF ROAD AT MAIN ST, 90001", "5900 block of BRIARCLIFF ROAD AT MAIN ST, 90001"),
-    ("86-17 PLANTED PLACE & 3 AVENUE", "86-00 block of PLANTED PLACE & 3 AVENUE"),
-    ("4821 AVENUE J & E 12 ST", "4800 block of AVENUE J & E 12 ST"),
-    # numbered streets are streets, not houses
-    ("11 AVENUE & WEST 22 STREET", "11 AVENUE & WEST 22 STREET"),
-    ("78 ROAD S & 65 STREET", "78 ROAD S & 65 STREET"),
-    ("3 AVENUE BRIDGE BIKE PATH & 3 AVENUE", "3 AVENUE BRIDGE BIKE PATH & 3 AVENUE"),
-    ("NORMANDIE AVE AT 8TH ST, 90005", "NORMANDIE AVE AT 8TH ST, 90005"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("4821 ELMWOOD AVENUE & OAK STREET", "4800 block of ELMWOOD AVENUE & OAK STREET"),
+        ("OAK STREET and 4821 ELMWOOD AVENUE", "OAK STREET and 4800 block of ELMWOOD AVENUE"),
+        ("5906 BRIARCLIFF ROAD AT MAIN ST, 90001", "5900 block of BRIARCLIFF ROAD AT MAIN ST, 90001"),
+        ("86-17 PLANTED PLACE & 3 AVENUE", "86-00 block of PLANTED PLACE & 3 AVENUE"),
+        ("4821 AVENUE J & E 12 ST", "4800 block of AVENUE J & E 12 ST"),
+        # numbered streets are streets, not houses
+        ("11 AVENUE & WEST 22 STREET", "11 AVENUE & WEST 22 STREET"),
+        ("78 ROAD S & 65 STREET", "78 ROAD S & 65 STREET"),
+        ("3 AVENUE BRIDGE BIKE PATH & 3 AVENUE", "3 AVENUE BRIDGE BIKE PATH & 3 AVENUE"),
+        ("NORMANDIE AVE AT 8TH ST, 90005", "NORMANDIE AVE AT 8TH ST, 90005"),
+    ],
+)
 def test_intersections_keep_no_house_number(raw, expected):
     from etl.privacy import generalise_address
 
@@ -171,7 +215,9 @@ def _expected_raw_address(raw: pd.DataFrame, cols: dict) -> pd.Series:
 def test_intersections_stay(city):
     """A real intersection is published exactly as the city wrote it (spaces collapsed)."""
     cols = city.profile.raw_columns()
-    raw = pd.read_csv(city.raw, dtype=str, keep_default_na=False).drop_duplicates(cols["service_request_id"], keep="last")
+    raw = pd.read_csv(city.raw, dtype=str, keep_default_na=False).drop_duplicates(
+        cols["service_request_id"], keep="last"
+    )
     expected = _expected_raw_address(raw, cols).set_axis(raw[cols["service_request_id"]])
     rows = read_rows(city.original_dir).set_index("service_request_id")
     corner = expected[expected.str.contains(INTERSECTION)]
@@ -181,8 +227,9 @@ def test_intersections_stay(city):
         assert corner.empty  # Chicago's export has no intersections
         return
     assert len(shown) > 50
-    assert (shown["address"] == corner.reindex(shown.index)).all(), shown.loc[
-        shown["address"] != corner.reindex(shown.index), "address"].head().to_dict()
+    assert (shown["address"] == corner.reindex(shown.index)).all(), (
+        shown.loc[shown["address"] != corner.reindex(shown.index), "address"].head().to_dict()
+    )
 
 
 # --- coordinates and sensitive types -----------------------------------------------------------------
@@ -210,7 +257,9 @@ def test_excluded_types_are_never_published(hostile_scrubbed):
     assert report["quarantine_reasons"]["excluded_type"] >= in_raw - 5  # a few are duplicates superseded first
     engine = create_engine(hostile_scrubbed.db_url)
     with engine.connect() as conn:
-        n = conn.execute(text("SELECT count(*) FROM service_requests WHERE lower(service_name) = 'police matter referral'")).scalar()
+        n = conn.execute(
+            text("SELECT count(*) FROM service_requests WHERE lower(service_name) = 'police matter referral'")
+        ).scalar()
     engine.dispose()
     assert n == 0
 
@@ -219,7 +268,9 @@ def test_media_url_only_from_allowed_hosts(hostile_release):
     rows = read_rows(hostile_release.release_dir).set_index("service_request_id")
     media = rows.loc[rows["media_url"] != "", "media_url"]
     assert len(media) > 100
-    assert media.str.fullmatch(r"https://media\.example\.org/[^\s\"'<>`]+").all(), media[~media.str.startswith("https://media")].tolist()[:5]
+    assert media.str.fullmatch(r"https://media\.example\.org/[^\s\"'<>`]+").all(), media[
+        ~media.str.startswith("https://media")
+    ].tolist()[:5]
     old = rows.loc[[f"HX-OLD-{k:02d}" for k in range(len(hostile.PAYLOADS))], "media_url"]
     assert sorted(set(old)) == ["", "https://media.example.org/ok.jpg"]
 

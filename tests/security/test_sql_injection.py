@@ -6,6 +6,7 @@ the same, no extra rows are shown), get a helpful message, and never appear in t
 statement (every statement the app sends is recorded: the strings travel only as bound parameters).
 One of the hostile release's ids *is* ``1' OR '1'='1``: the track page finds exactly that request.
 """
+
 from __future__ import annotations
 
 import ast
@@ -37,8 +38,13 @@ def table_counts(url: str) -> dict:
         meta.reflect(engine)
         with engine.connect() as conn:
             counts = {t.name: conn.execute(select(func.count()).select_from(t)).scalar() for t in meta.sorted_tables}
-            counts["current"] = conn.execute(select(meta.tables["releases"].c.version).where(
-                meta.tables["releases"].c.is_current.is_(True))).scalars().all()
+            counts["current"] = (
+                conn.execute(
+                    select(meta.tables["releases"].c.version).where(meta.tables["releases"].c.is_current.is_(True))
+                )
+                .scalars()
+                .all()
+            )
         return counts
     finally:
         engine.dispose()
@@ -76,8 +82,11 @@ def test_track_page_by_url(run_page, hostile_raw, statements, payload):
     assert not at.exception, at.exception
     assert table_counts(hostile_raw.db_url) == before
     assert_only_bound(statements, [payload])
-    assert any(payload in (params if isinstance(params, (tuple, list)) else tuple(params.values()))
-               for _, params in statements if params), "the id was never sent as a parameter"
+    assert any(
+        payload in (params if isinstance(params, (tuple, list)) else tuple(params.values()))
+        for _, params in statements
+        if params
+    ), "the id was never sent as a parameter"
     text = _texts(at)
     if payload == REAL_INJECTION_ID:  # the one request whose id this is, and only it
         assert [s.value for s in at.subheader][0].replace("\\", "") == f"{payload}: Pothole"
@@ -117,8 +126,14 @@ def _count_caption(at) -> int:
 def test_filters_from_url_ignore_injections(run_page, hostile_raw, statements, page):
     before = table_counts(hostile_raw.db_url)
     payload = INJECTIONS[0]
-    params = {"type": [INJECTIONS[1], INJECTIONS[3]], "status": payload, "nbhd": INJECTIONS[2],
-              "from": payload, "to": INJECTIONS[4], "measure": INJECTIONS[5]}
+    params = {
+        "type": [INJECTIONS[1], INJECTIONS[3]],
+        "status": payload,
+        "nbhd": INJECTIONS[2],
+        "from": payload,
+        "to": INJECTIONS[4],
+        "measure": INJECTIONS[5],
+    }
     at = run_page(hostile_raw.db_url, page, **params)
     assert not at.exception, at.exception
     assert table_counts(hostile_raw.db_url) == before
@@ -136,10 +151,13 @@ def test_filters_from_url_ignore_injections(run_page, hostile_raw, statements, p
         assert f"Export {total:,} matching rows (CSV)" in buttons, buttons
 
 
-@pytest.mark.parametrize("page, params, message", [
-    ("neighborhood", {"nbhd": INJECTIONS[0], "period": INJECTIONS[1]}, "Ignored unknown nbhd"),
-    ("performance", {"by": INJECTIONS[2], "period": INJECTIONS[3]}, "Ignored unknown by"),
-])
+@pytest.mark.parametrize(
+    "page, params, message",
+    [
+        ("neighborhood", {"nbhd": INJECTIONS[0], "period": INJECTIONS[1]}, "Ignored unknown nbhd"),
+        ("performance", {"by": INJECTIONS[2], "period": INJECTIONS[3]}, "Ignored unknown by"),
+    ],
+)
 def test_other_pages_ignore_injected_choices(run_page, hostile_raw, statements, page, params, message):
     before = table_counts(hostile_raw.db_url)
     at = run_page(hostile_raw.db_url, page, **params)
@@ -182,8 +200,16 @@ def test_portal_builds_no_sql_from_strings():
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-                if name in ("text", "exec_driver_sql", "literal_column") and node.args and not isinstance(node.args[0], ast.Constant):
+                if (
+                    name in ("text", "exec_driver_sql", "literal_column")
+                    and node.args
+                    and not isinstance(node.args[0], ast.Constant)
+                ):
                     offenders.append(f"{path.name}:{node.lineno} {name}(...)")
-                if name in ("execute", "exec_driver_sql") and node.args and isinstance(node.args[0], (ast.JoinedStr, ast.BinOp)):
+                if (
+                    name in ("execute", "exec_driver_sql")
+                    and node.args
+                    and isinstance(node.args[0], (ast.JoinedStr, ast.BinOp))
+                ):
                     offenders.append(f"{path.name}:{node.lineno} execute(<string>)")
     assert offenders == []
