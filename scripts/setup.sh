@@ -70,20 +70,21 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 
-hash="$(sha256sum pyproject.toml | cut -c1-64)"
-stamp_base=".venv/.installed-$hash"
-stamp_test="$stamp_base.test"   # the [test] extra installed on top of the base stamp
-if [ "$with_test" = 1 ]; then stamp="$stamp_test"; spec='.[test]'; else stamp="$stamp_base"; spec='.'; fi
+# Exact tested versions from requirements.lock (refresh: bash scripts/lock.sh), then the
+# project itself without touching them.
+hash="$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-64)"
+stamp=".venv/.installed-$hash"   # the lock holds every extra: one install serves the demo and the tests
 
-if [ -e "$stamp" ] || { [ "$with_test" = 0 ] && [ -e "$stamp_test" ]; }; then
+if [ -e "$stamp" ]; then
     say "python packages up to date (.venv)"
 else
-    say "pip install -e '$spec' into .venv (pyproject.toml changed or first run)"
+    say "pip install -r requirements.lock, then -e . into .venv (pyproject.toml or the lock changed, or first run)"
     export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
-    .venv/bin/python -m pip install -q -e "$spec"
+    .venv/bin/python -m pip install -q -r requirements.lock
+    .venv/bin/python -m pip install -q --no-deps -e .
+    .venv/bin/python -m pip check >/dev/null || { .venv/bin/python -m pip check >&2; exit 1; }
     rm -f .venv/.installed-*
-    touch "$stamp_base"
-    if [ "$with_test" = 1 ]; then touch "$stamp_test"; fi
+    touch "$stamp"
 fi
 
 # --- (c) Node test assets (axe-core for the accessibility tests) --------------
