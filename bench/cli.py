@@ -157,6 +157,25 @@ def run_fixtures(a) -> bool:
     return True
 
 
+def run_fingerprint(a) -> bool:
+    """Publish the fixed cases and compare (or, with --write, store) their fingerprints."""
+    import shutil
+
+    from . import fingerprint
+
+    work = a.work / "fingerprint"
+    shutil.rmtree(work, ignore_errors=True)
+    found = fingerprint.fingerprint_all(work)
+    if a.write:
+        print(f"  wrote {fingerprint.write_expected(found)} ({len(found)} cases)")
+        return True
+    diff = fingerprint.differences(fingerprint.load_expected(), found)
+    for line in diff:
+        print(f"  {line}")
+    print(f"  {len(found)} cases: {'every fingerprint as expected' if not diff else 'published output changed'}")
+    return not diff
+
+
 RUNNERS = {
     "etl": run_etl,
     "validate": run_validate,
@@ -166,6 +185,7 @@ RUNNERS = {
     "postgres": run_postgres,
     "incremental": run_incremental,
     "fixtures": run_fixtures,
+    "fingerprint": run_fingerprint,
 }
 
 
@@ -173,9 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description="Benchmarks of the portal (see BENCHMARKS.md).")
     p.add_argument(
         "target",
-        choices=[*TARGETS, "all", "fixtures"],
-        help="what to measure; 'all' runs every target; 'fixtures' rebuilds tests/fixtures/validate",
+        choices=[*TARGETS, "all", "fixtures", "fingerprint"],
+        help="what to measure; 'all' runs every target; 'fixtures' rebuilds tests/fixtures/validate; "
+        "'fingerprint' checks that the published files are those of tests/fixtures/published_fingerprints.json",
     )
+    p.add_argument("--write", action="store_true", help="fingerprint only: store the new fingerprints")
     p.add_argument("--rows", type=int, default=1_000_000, help="rows of the generated input (default 1,000,000)")
     p.add_argument(
         "--runs",
@@ -209,6 +231,8 @@ def main(argv=None) -> int:
     print(f"machine: {describe(machine_info())}")
     targets = TARGETS if a.target == "all" else [a.target]
     failed = [t for t in targets if not RUNNERS[t](a)]
+    if a.target == "fingerprint":
+        return 0 if not failed else 1
     if failed:
         print(f"\ntargets not met: {', '.join(failed)} (see the tables above and {a.work / 'results'})")
     return 0
