@@ -22,7 +22,7 @@ PAGE_TARGET_MS = 150
 LOOKUP_TARGET_MS = 5
 EXPORT_LIMIT = 200_000  # pages/data.py EXPORT_LIMIT: the export is built only when downloaded (data:export)
 PER_RELEASE = {
-    "load_release",
+    "read_release",
     "vocabulary",
     "neighborhoods",
     "neighborhoods+geometry",
@@ -40,7 +40,7 @@ def page_calls(url: str) -> dict[str, list[tuple[str, object]]]:
 
     engine = db.make_engine(url)
     version = db.current_version(engine)
-    rel = db.load_release(engine, version)
+    rel = db.read_release(engine, version)
     as_of, tz, none = rel.as_of, rel.timezone, Filters()
     tracked = middle_id(engine)
 
@@ -56,7 +56,7 @@ def page_calls(url: str) -> dict[str, list[tuple[str, object]]]:
 
     frame = [
         ("current_version", lambda c: db.current_version(engine)),
-        ("load_release", lambda c: db.load_release(engine, version)),
+        ("read_release", lambda c: db.read_release(engine, version)),
     ]
     return {
         "home": [*frame, ("headline", lambda c: summaries.headline(c, version, as_of))],
@@ -169,8 +169,8 @@ def time_pages(url: str, runs: int) -> dict:
 
 def time_lookups(url: str, runs: int, ids: int = 50, seed: int = 5) -> dict:
     """get_request on ``ids`` ids spread over the table, and on an unknown id; medians per id over runs."""
+    from core.tables import service_requests
     from portal import db, queries
-    from portal.tables import service_requests
 
     engine = db.make_engine(url)
     with engine.connect() as conn:

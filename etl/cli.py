@@ -8,8 +8,9 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from core.db import DEFAULT_DB_URL
+
 from .errors import EtlError
-from .load import DEFAULT_DB_URL
 
 
 class Progress:
@@ -105,9 +106,9 @@ def cmd_demo_data(a) -> int:
 
 
 def cmd_load(a) -> int:
-    from .load import load_release
+    from .load import write_release_to_db
 
-    version = load_release(a.db, Path(a.release))
+    version = write_release_to_db(a.db, Path(a.release))
     print(f"loaded release {version} into {a.db}")
     return 0
 

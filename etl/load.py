@@ -23,19 +23,18 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Column, MetaData, Table, create_engine, delete, event, insert, text, update
+from sqlalchemy import Column, MetaData, Table, delete, event, insert, text, update
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateTable
 
-from portal.tables import RETIRED_INDEXES, metadata, neighborhoods, releases, service_requests, service_types
+from core.db import make_engine, resolve_url, sqlite_file
+from core.figures import store_figures
+from core.tables import RETIRED_INDEXES, metadata, neighborhoods, releases, service_requests, service_types
 
 from . import faults
 from .cells import sql_text
-from .summaries import store_summaries, write_summaries
 
-DEFAULT_DB_URL = "sqlite:///datasets/portal.db"
 CACHE_KIB = 200_000  # SQLite page cache of the load's connections
 SORT_RUN_KIB = 4_096  # ... while the indexes are built: the size of the sorter's runs
 # ... while the summaries are computed. They read most of the table once, so a large cache only
@@ -48,12 +47,6 @@ SUMMARY_CACHE_KIB = 16_384
 # took 1.65-1.97 s instead of 2.10-2.48 s (BENCHMARKS.md, target 6). Changed pages still go
 # through the page cache and the rollback journal.
 DELTA_MMAP_BYTES = 0x7FFF0000
-
-
-def make_engine(db_url: str) -> Engine:
-    if db_url.startswith("sqlite:///"):
-        Path(db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    return create_engine(db_url)
 
 
 def _utc_naive(col: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -135,7 +128,7 @@ def _clear(conn: Connection) -> None:
             conn.execute(delete(table))
 
 
-def load_release(
+def write_release_to_db(
     db_url: str, release_dir: Path, batch_rows: int | None = None, before_commit=None, stored_dir: Path | None = None
 ) -> str:
     """Replace the database's release with the one in ``release_dir``; returns its version.
@@ -146,14 +139,14 @@ def load_release(
     (An incremental release changes only its delta's rows: ``DeltaLoad``.)
     """
     batch_rows = batch_rows or int(os.environ.get("PORTAL_LOAD_BATCH_ROWS", "25000"))
-    release_dir = Path(release_dir).resolve()
+    release_dir, db_url = Path(release_dir).resolve(), resolve_url(db_url)
     if sqlite_file(db_url) is not None:
         return _load_sqlite_file(sqlite_file(db_url), release_dir, batch_rows, before_commit, stored_dir or release_dir)
     engine = make_engine(db_url)
     metadata.create_all(engine)
     with engine.begin() as conn:
         _replace_all(conn, release_dir, batch_rows)
-        version = _finish(conn, release_dir, stored_dir or release_dir)
+        version, _ = _finish(conn, release_dir, stored_dir or release_dir)
         if before_commit is not None:
             before_commit()
         faults.checkpoint("load.switched_before_commit")
@@ -173,13 +166,6 @@ def _vacuum(engine: Engine) -> None:
         conn.execute(text("VACUUM service_requests"))
 
 
-def sqlite_file(db_url: str) -> Path | None:
-    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
-    if db_url.startswith("sqlite:///") and db_url not in ("sqlite:///", "sqlite:///:memory:"):
-        return Path(db_url.removeprefix("sqlite:///"))
-    return None
-
-
 class SqliteBuild:
     """A new SQLite database file, built beside the old one and renamed over it when complete.
 
@@ -196,7 +182,7 @@ class SqliteBuild:
         for leftover in path.parent.glob(f".{path.name}.*.building"):  # from a run that was killed
             leftover.unlink(missing_ok=True)
         self.tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.building")
-        self.engine = create_engine(f"sqlite:///{self.tmp}", poolclass=NullPool)
+        self.engine = make_engine(f"sqlite:///{self.tmp}")
         event.listen(
             self.engine,
             "connect",
@@ -251,13 +237,13 @@ class SqliteBuild:
                 index.create(self.conn)
             self.conn.exec_driver_sql(f"PRAGMA cache_size=-{SUMMARY_CACHE_KIB}")
             _load_lookups(self.conn, release_dir / "data")
-            version = _finish(self.conn, release_dir, stored_dir, prepared=True)
+            version, through = _finish(self.conn, release_dir, stored_dir, prepared=True)
             # The file is nobody's until it is renamed, so it may be committed before its summaries:
             # two threads then compute them on their own connections (1.4 s on one core at 1M
             # rows otherwise, with the other core idle), and a second transaction stores them.
             self.trans.commit()
             with self.conn.begin():
-                write_summaries(self.conn, version, connect=self._reader)
+                store_figures(self.conn, version, through, connect=self._reader)
             self.conn.close()
             self.engine.dispose()
             with open(self.tmp, "rb+") as f:
@@ -299,9 +285,7 @@ class DeltaLoad:
 
     def __init__(self, db_url: str):
         sqlite = db_url.startswith("sqlite")
-        self.engine = (
-            create_engine(db_url, connect_args={"check_same_thread": False}) if sqlite else make_engine(db_url)
-        )
+        self.engine = make_engine(db_url, connect_args={"check_same_thread": False}) if sqlite else make_engine(db_url)
         if sqlite:  # the delta updates the indexes in place: keep their pages in memory; read through a map
             event.listen(
                 self.engine,
@@ -332,11 +316,11 @@ class DeltaLoad:
         if self.engine.dialect.name == "sqlite":
             self.conn.exec_driver_sql(f"PRAGMA cache_size=-{SUMMARY_CACHE_KIB}")
         _load_lookups(self.conn, data_dir)
-        store_summaries(self.conn, version, through)
+        store_figures(self.conn, version, through)
 
     def finish(self, release_dir: Path, stored_dir: Path, before_commit=None) -> str:
         self.wait()
-        version = _finish(self.conn, release_dir, stored_dir, prepared=True)
+        version, _ = _finish(self.conn, release_dir, stored_dir, prepared=True)
         if before_commit is not None:
             before_commit()
         faults.checkpoint("load.switched_before_commit")
@@ -402,9 +386,10 @@ def _load_lookups(conn: Connection, data_dir: Path) -> None:
     faults.checkpoint("load.lookups")
 
 
-def _finish(conn: Connection, release_dir: Path, stored_dir: Path, prepared: bool = False) -> str:
+def _finish(conn: Connection, release_dir: Path, stored_dir: Path, prepared: bool = False) -> tuple[str, str | None]:
     """Lookups, the releases row and the summaries: the database names the release it holds.
-    ``prepared``: the lookups and summaries are already in the transaction (``DeltaLoad``)."""
+    ``prepared``: the lookups and summaries are already in the transaction (``DeltaLoad``).
+    Returns the release's version and data_through."""
     descriptor = json.loads((release_dir / "datapackage.json").read_text(encoding="utf-8"))
     report = json.loads((release_dir / "report.json").read_text(encoding="utf-8"))
     changelog = json.loads((release_dir / "changelog.json").read_text(encoding="utf-8"))
@@ -436,9 +421,9 @@ def _finish(conn: Connection, release_dir: Path, stored_dir: Path, prepared: boo
         )
     )
     if not prepared:
-        write_summaries(conn, descriptor["version"])
+        store_figures(conn, descriptor["version"], report.get("data_through"))
     faults.checkpoint("load.before_commit")
-    return descriptor["version"]
+    return descriptor["version"], report.get("data_through")
 
 
 def _load_neighborhoods(conn: Connection, path: Path) -> None:
@@ -473,17 +458,3 @@ def _load_service_types(conn: Connection, path: Path) -> None:
         ]
     if rows:
         conn.execute(insert(service_types), rows)
-
-
-def current_version(db_url: str) -> str | None:
-    """The version the database holds, or None when it holds no release."""
-    engine = make_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            if not engine.dialect.has_table(conn, "releases"):
-                return None
-            return conn.execute(
-                releases.select().with_only_columns(releases.c.version).where(releases.c.is_current)
-            ).scalar()
-    finally:
-        engine.dispose()

@@ -26,6 +26,8 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.db import DEFAULT_DB_URL, current_version, display_url, resolve_url, sqlite_file
+
 from . import __version__, faults
 from . import incremental as delta_release
 from .cells import to_arrow
@@ -33,7 +35,7 @@ from .chunks import Context, RunStats, normalise_chunk, process_all
 from .dedupe import find_superseded
 from .errors import InputError, PublishError
 from .geo import load_boundaries
-from .load import CHUNK_DATABASES, DEFAULT_DB_URL, DeltaLoad, SqliteBuild, current_version, load_release, sqlite_file
+from .load import CHUNK_DATABASES, DeltaLoad, SqliteBuild, write_release_to_db
 from .package import (
     build_datapackage,
     build_service_types,
@@ -100,7 +102,7 @@ def publish_release(
     With ``incremental``, ``input_path`` holds only new or changed requests (see etl/incremental.py).
     """
     profile = load_profile(profile_name)
-    input_path, out = Path(input_path), Path(out)
+    input_path, out, db_url = Path(input_path), Path(out), resolve_url(db_url)
     private_dir = Path(private_dir) if private_dir else out.resolve().parent / "private"
     as_of = pd.Timestamp(as_of or datetime.now(UTC))
     as_of = as_of.tz_localize(profile.timezone) if as_of.tzinfo is None else as_of.tz_convert(profile.timezone)
@@ -136,7 +138,7 @@ def publish_release(
     except SQLAlchemyError as exc:
         orig = getattr(exc, "orig", None) or exc
         raise PublishError(
-            _safe_url(db_url),
+            display_url(db_url),
             f"database error ({type(orig).__name__}: {str(orig).splitlines()[0][:160]}); "
             "the previous release is unchanged",
         ) from None
@@ -275,7 +277,7 @@ def _publish_steps(
         version = current.name
         progress("done", f"unchanged: release {version} already holds this data")
         if current_version(db_url) != version:
-            load_release(db_url, current)
+            write_release_to_db(db_url, current)
         timer.lap("load")
         report["timing_seconds"] = timer.laps
         return Result(version, current, False, report, timer.laps)
@@ -294,7 +296,7 @@ def _publish_steps(
     faults.checkpoint("publish.staged")
     quarantine.save(private_dir / profile.name / version)
     timer.lap("package")
-    progress("load", f"loading into {_safe_url(db_url)}")
+    progress("load", f"loading into {display_url(db_url)}")
     release_dir = final_release_dir(out, profile.name, version)
 
     def switch():  # last step of the database transaction (docs/reliability.md)
@@ -306,7 +308,7 @@ def _publish_steps(
     elif delta_load is not None:
         delta_load.finish(staging.dir, release_dir, before_commit=switch)
     else:
-        load_release(db_url, staging.dir, stored_dir=release_dir, before_commit=switch)
+        write_release_to_db(db_url, staging.dir, stored_dir=release_dir, before_commit=switch)
     timer.lap("load")
     report["timing_seconds"] = timer.laps
     return Result(version, release_dir, True, report, timer.laps)
@@ -425,7 +427,3 @@ def _same_data(current: Path, staged: Path) -> bool:
     except (OSError, ValueError, KeyError):
         return False
     return all(recorded.get(f"data/{f}") == f"sha256:{sha256_file(staged / 'data' / f)}" for f in files)
-
-
-def _safe_url(url: str) -> str:
-    return url.split("@")[-1] if "@" in url else url

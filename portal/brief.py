@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.engine import Connection
 
+from core.tables import neighborhoods, service_requests
 from portal.metrics import (
     DEFINITIONS,
     NO_DATA,
@@ -26,7 +27,6 @@ from portal.metrics import (
     share_within_target,
 )
 from portal.queries import SR, overdue_clause, requested_span, service_targets
-from portal.tables import neighborhoods, service_requests
 from portal.timefmt import days_between, format_local, local_date
 
 TOP_TYPES = 10

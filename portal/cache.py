@@ -61,7 +61,7 @@ def current() -> Ctx | None:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def release(url: str, version: str) -> db.Release | None:
-    return db.load_release(engine(url), version)
+    return db.read_release(engine(url), version)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

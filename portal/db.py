@@ -1,7 +1,8 @@
-"""Database access: the engine for a URL and the one current release it holds.
+"""Database access for the read side: the release the database serves, as the pages need it.
 
-The URL comes from ``PORTAL_DB_URL`` (default ``sqlite:///datasets/portal.db``, relative to the
-repository root). Nothing here touches the database at import time.
+Which database (``PORTAL_DB_URL``, resolved by ``core.db.resolve_url``: a relative SQLite path is
+relative to the working directory), how to connect and which release it holds are the rules in
+``core.db``, the same for the ETL that writes it. Nothing here touches the database at import time.
 """
 
 from __future__ import annotations
@@ -9,17 +10,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import NullPool
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 
-from portal.tables import releases, service_requests
+from core.db import current_version as current_version
+from core.db import make_engine as make_engine
+from core.db import resolve_url as resolve_url
+from core.tables import releases, service_requests
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DB_URL = "sqlite:///datasets/portal.db"
 PUBLISH_HINT = (
     "python -m etl publish --profile demo --input build/demo/requests.csv "
     "--db sqlite:///datasets/portal.db --out datasets/demo"
@@ -63,47 +62,6 @@ def parse_utc_naive(text: str) -> datetime:
     return value
 
 
-def resolve_url(url: str | None) -> str:
-    """The database URL to use; a relative SQLite path is taken relative to the repo root."""
-    url = (url or "").strip() or DEFAULT_DB_URL
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        path = Path(parsed.database)
-        if not path.is_absolute():
-            url = parsed.set(database=str(REPO_ROOT / path)).render_as_string(hide_password=False)
-    return url
-
-
-def make_engine(url: str) -> Engine:
-    """An engine for ``url`` (already resolved). Creating it does not connect.
-
-    SQLite connections are not pooled: the ETL publishes a release by renaming a new database
-    file over the old one, and a pooled connection would keep reading the old file.
-    """
-    if make_url(url).get_backend_name() == "sqlite":
-        return create_engine(url, poolclass=NullPool)
-    return create_engine(url, pool_pre_ping=True)
-
-
-def _sqlite_file_missing(engine: Engine) -> bool:
-    url = engine.url
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return False
-    return not Path(url.database).is_file()
-
-
-def current_version(engine: Engine) -> str | None:
-    """Version of the current release, or None when the database holds none (or no tables)."""
-    if _sqlite_file_missing(engine):  # connecting would create an empty file
-        return None
-    query = select(releases.c.version).where(releases.c.is_current.is_(True))
-    try:
-        with engine.connect() as conn:
-            return conn.execute(query).scalars().first()
-    except SQLAlchemyError:
-        return None
-
-
 def _json(text: str | None) -> dict:
     try:
         value = json.loads(text or "{}")
@@ -121,7 +79,7 @@ def data_through(conn, stored: str | None) -> str:
     return (latest or datetime(1970, 1, 1)).isoformat() + "+00:00"
 
 
-def load_release(engine: Engine, version: str) -> Release | None:
+def read_release(engine: Engine, version: str) -> Release | None:
     """The release row ``version``, with its JSON documents parsed."""
     with engine.connect() as conn:
         row = conn.execute(select(releases).where(releases.c.version == version)).mappings().first()

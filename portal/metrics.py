@@ -39,9 +39,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 
+from core.tables import service_requests, service_types
 from portal.queries import SR, overdue_clause, requested_span, service_targets
 from portal.sqlstats import median_and_rank_by, median_by, median_of_ordered_by, nearest_rank_by
-from portal.tables import service_requests, service_types
 from portal.timefmt import days_between
 
 PERIOD_DAYS = 30

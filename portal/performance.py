@@ -8,6 +8,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from core.tables import service_types
 from portal.metrics import (
     SMALL_SAMPLE,
     Period,
@@ -17,7 +18,6 @@ from portal.metrics import (
     within_target,
 )
 from portal.queries import SR
-from portal.tables import service_types
 
 GROUPINGS = {"agency": "Agency", "service": "Request type"}
 COLUMNS = [

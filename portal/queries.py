@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.engine import Connection
 
+from core.tables import neighborhoods, service_requests, service_types
 from portal.filters import Filters, Vocabulary
 from portal.sqlstats import median_by
-from portal.tables import neighborhoods, service_requests, service_types
 from portal.timefmt import local_date, local_day_bounds
 
 SR = service_requests.c

@@ -24,9 +24,10 @@ import pandas as pd
 from sqlalchemy import delete, insert, inspect, select
 from sqlalchemy.engine import Connection
 
+from core.tables import summaries
 from portal import metrics, performance, queries
+from portal.db import data_through, parse_utc_naive
 from portal.metrics import Headline, Measure, Period
-from portal.tables import summaries
 
 PERFORMANCE_PERIODS = (30,)  # the Performance page's default period; longer ones stay live
 INT_COLUMNS = ["requests", "closed_n", "still_open", "target_n", "open_backlog"]
@@ -138,6 +139,16 @@ def store(conn: Connection, version: str, as_of: datetime, payloads: dict[str, s
     rows = [{"version": version, "name": name, "payload_json": payload} for name, payload in payloads.items()]
     conn.execute(delete(summaries))
     conn.execute(insert(summaries), rows)
+
+
+def store_release(conn: Connection, version: str, through: str | None, connect=None) -> None:
+    """Compute and store the figures of release ``version``, whose rows and lookups are in
+    ``conn``'s transaction, so that they commit (or roll back) with them; ``through`` is its
+    ``data_through``. The ETL calls this when it loads a release (registered in pyproject.toml,
+    see core/figures.py). With ``connect``, for a committed database that nothing else writes to,
+    two threads compute them, each on its own connection (``connect()``), and ``conn`` stores them."""
+    as_of = parse_utc_naive(data_through(conn, through))
+    store(conn, version, as_of, compute_in_threads(connect, as_of) if connect else None)
 
 
 def stored(conn: Connection, version: str, name: str) -> str | None:

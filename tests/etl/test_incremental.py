@@ -335,7 +335,7 @@ def test_incremental_loads_a_full_release_when_the_database_does_not_hold_the_ba
 def test_incremental_on_postgres_equals_the_full_runs_database(runs, tmp_path, pg_url):
     """The same base and delta through PostgreSQL (COPY, then the delta's DELETE + COPY): its rows
     equal the SQLite database of the full run."""
-    from portal.tables import metadata, service_requests
+    from core.tables import metadata, service_requests
 
     engine = create_engine(pg_url)
     metadata.drop_all(engine)

@@ -15,12 +15,13 @@ import pytest
 from etl_testkit import AS_OF, TINY, read_text_csv
 from sqlalchemy import create_engine, inspect, select, text
 
-from etl.load import current_version, load_release
+from core.db import current_version
+from core.tables import metadata, service_requests
+from etl.load import write_release_to_db
 from etl.pipeline import publish_release
-from portal.tables import metadata, service_requests
 
 BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
-# the indexes the read side's queries rely on (portal/tables.py may declare more)
+# the indexes the read side's queries rely on (core/tables.py may declare more)
 INDEXES = {  # leading columns (the dashboard's covering indexes carry more after them)
     "ix_sr_neighborhood": ["neighborhood_code", "requested_datetime"],
     "ix_sr_requested": ["requested_datetime"],
@@ -88,7 +89,7 @@ def two_releases(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def test_load_counts_match_the_package(db_url, tiny_release):
-    assert load_release(db_url, tiny_release.dir) == "1.0.0"
+    assert write_release_to_db(db_url, tiny_release.dir) == "1.0.0"
     assert package_counts(tiny_release.dir) == {
         "service_requests": 23,
         "neighborhoods": 2,
@@ -127,7 +128,7 @@ def test_load_drops_indexes_an_earlier_version_made(db_url, tiny_release):
         assert {"ix_sr_status", "ix_sr_agency"} <= {i["name"] for i in inspect(engine).get_indexes("service_requests")}
     finally:
         engine.dispose()
-    load_release(db_url, tiny_release.dir)
+    write_release_to_db(db_url, tiny_release.dir)
     assert rows(db_url, "SELECT count(*) FROM service_requests") == [
         (package_counts(tiny_release.dir)["service_requests"],)
     ]
@@ -143,13 +144,13 @@ def test_load_drops_indexes_an_earlier_version_made(db_url, tiny_release):
 
 
 def test_load_indexes_and_keys_exist(db_url, tiny_release):
-    load_release(db_url, tiny_release.dir)
+    write_release_to_db(db_url, tiny_release.dir)
     engine = create_engine(db_url)
     try:
         insp = inspect(engine)
         declared = {
             ix.name: [c.name for c in ix.columns] for ix in service_requests.indexes
-        }  # the contract (portal/tables.py)
+        }  # the contract (core/tables.py)
         # lookups by id (the key), by neighborhood and by date: each index starts with these columns
         assert {name: declared[name][: len(cols)] for name, cols in INDEXES.items()} == INDEXES
         assert {i["name"]: i["column_names"] for i in insp.get_indexes("service_requests")} == declared
@@ -176,15 +177,15 @@ def test_load_indexes_and_keys_exist(db_url, tiny_release):
 
 
 def test_load_same_release_twice_keeps_one_row_per_id(db_url, tiny_release):
-    load_release(db_url, tiny_release.dir)
-    load_release(db_url, tiny_release.dir)
+    write_release_to_db(db_url, tiny_release.dir)
+    write_release_to_db(db_url, tiny_release.dir)
     assert db_counts(db_url) == package_counts(tiny_release.dir)
     assert rows(db_url, "select count(distinct service_request_id) from service_requests") == [(23,)]
     assert rows(db_url, "select version, is_current from releases") == [("1.0.0", True)]
 
 
 def test_load_values_as_published(db_url, tiny_release):
-    load_release(db_url, tiny_release.dir)
+    write_release_to_db(db_url, tiny_release.dir)
     engine = create_engine(db_url)
     try:
         with engine.connect() as conn:  # typed columns: what the read side gets
@@ -229,7 +230,7 @@ def test_load_values_as_published(db_url, tiny_release):
 def test_load_sqlite_datetimes_are_sqlite_datetimes(tmp_path, tiny_release):
     """SQLite's own date functions must read the stored text ('YYYY-MM-DD HH:MM:SS.ffffff')."""
     db = f"sqlite:///{tmp_path / 'portal.db'}"
-    load_release(db, tiny_release.dir)
+    write_release_to_db(db, tiny_release.dir)
     assert rows(db, "select requested_datetime from service_requests where service_request_id = 'T-001'") == [
         ("2024-03-01 15:15:00.000000",)
     ]
@@ -238,7 +239,7 @@ def test_load_sqlite_datetimes_are_sqlite_datetimes(tmp_path, tiny_release):
 
 def test_chunk_databases_load_the_same_rows_as_inserts(tmp_path, tiny_release):
     """The pipeline's workers put each chunk's rows in an in-memory SQLite database (sqlite_chunk)
-    that the build copies in batches (add_chunk); load_release inserts from the Parquet file (add).
+    that the build copies in batches (add_chunk); write_release_to_db inserts from the Parquet file (add).
     Both give the same rows with the same stored types."""
     import pyarrow.parquet as pq
 
@@ -266,8 +267,8 @@ def test_chunk_databases_load_the_same_rows_as_inserts(tmp_path, tiny_release):
 
 def test_load_next_release_replaces_the_rows(db_url, two_releases):
     first, second = two_releases
-    load_release(db_url, first)
-    load_release(db_url, second)
+    write_release_to_db(db_url, first)
+    write_release_to_db(db_url, second)
     assert db_counts(db_url) == {**package_counts(second), "releases": 2}
     assert package_counts(second)["service_requests"] == 18
     assert rows(db_url, "select version, is_current from releases order by version") == [
@@ -278,7 +279,7 @@ def test_load_next_release_replaces_the_rows(db_url, two_releases):
         db_url,
         "select count(*) from service_requests where service_request_id in ('T-001', 'T-002', 'T-003', 'T-004', 'T-005')",
     ) == [(0,)]
-    load_release(db_url, first)  # going back is a load like any other
+    write_release_to_db(db_url, first)  # going back is a load like any other
     assert rows(db_url, "select version, is_current from releases order by version") == [
         ("1.0.0", True),
         ("1.1.0", False),
@@ -297,7 +298,7 @@ def test_load_a_copied_release(tmp_path, tiny_release):
     copy = tmp_path / "copy"
     shutil.copytree(tiny_release.dir.resolve(), copy)
     db = f"sqlite:///{tmp_path / 'copy.db'}"
-    load_release(db, copy)
+    write_release_to_db(db, copy)
     assert rows(db, "select release_dir from releases") == [(str(copy),)]
     assert db_counts(db) == package_counts(tiny_release.dir)
 
@@ -309,7 +310,7 @@ def test_postgres_load_leaves_planner_statistics(pg_url, tiny_release):
     engine = create_engine(pg_url)
     metadata.drop_all(engine)
     engine.dispose()
-    load_release(pg_url, tiny_release.dir)
+    write_release_to_db(pg_url, tiny_release.dir)
     got = rows(
         pg_url,
         "select attname, n_distinct from pg_stats where tablename = 'service_requests' "

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine
 from streamlit.testing.v1 import AppTest
 
-from portal.tables import metadata
+from core.tables import metadata
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["home", "map", "track", "neighborhood", "performance", "data"]

@@ -114,7 +114,7 @@ def _check_brief_pdf(url: str) -> None:
     """The busiest neighborhood's whole-release brief still fits on one or two pages."""
     engine = create_engine(url)
     with engine.connect() as conn:
-        rel = db.load_release(engine, db.current_version(engine))
+        rel = db.read_release(engine, db.current_version(engine))
         code = conn.execute(
             select(SR.neighborhood_code)
             .where(SR.neighborhood_code.is_not(None))

@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import create_engine, insert
 
-from portal.tables import metadata, neighborhoods, releases, service_requests, service_types
+from core.tables import metadata, neighborhoods, releases, service_requests, service_types
 
 T = datetime(2024, 4, 1, 0, 0)
 TZ = "America/Denver"

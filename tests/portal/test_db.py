@@ -1,4 +1,4 @@
-"""Engine URL resolution and the current release."""
+"""The current release and its row, as the read side reads them (the URL rules: tests/core/test_db.py)."""
 
 from __future__ import annotations
 
@@ -7,22 +7,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import create_engine, update
 
+from core.tables import metadata, releases
 from portal import db
-from portal.tables import metadata, releases
-
-
-@pytest.mark.parametrize(
-    "url, expected",
-    [
-        (None, f"sqlite:///{db.REPO_ROOT}/datasets/portal.db"),
-        ("", f"sqlite:///{db.REPO_ROOT}/datasets/portal.db"),
-        ("sqlite:///x/y.db", f"sqlite:///{db.REPO_ROOT}/x/y.db"),
-        ("sqlite:////abs/y.db", "sqlite:////abs/y.db"),
-        ("postgresql+psycopg://u:p@h/d", "postgresql+psycopg://u:p@h/d"),
-    ],
-)
-def test_resolve_url(url, expected):
-    assert db.resolve_url(url) == expected
 
 
 def test_current_version_none_without_file_tables_or_release(tmp_path):
@@ -35,13 +21,13 @@ def test_current_version_none_without_file_tables_or_release(tmp_path):
     assert db.current_version(empty) is None  # tables, no release
 
 
-def test_load_release(sample):
+def test_read_release(sample):
     engine = create_engine(sample.url)
-    rel = db.load_release(engine, db.current_version(engine))
+    rel = db.read_release(engine, db.current_version(engine))
     assert (rel.version, rel.timezone, rel.is_demo) == ("2024.04.01-test", "America/Denver", False)
     assert rel.as_of == datetime(2024, 4, 1)  # data_through in naive UTC
     assert rel.report["rows_quarantined"] == 2
-    assert db.load_release(engine, "nope") is None
+    assert db.read_release(engine, "nope") is None
 
 
 def test_missing_data_through_falls_back_to_the_data(make_release_db):
@@ -49,7 +35,7 @@ def test_missing_data_through_falls_back_to_the_data(make_release_db):
     engine = create_engine(built.url)
     with engine.begin() as conn:
         conn.execute(update(releases).values(data_through=None))
-    assert db.load_release(engine, built.version).as_of == datetime(2024, 3, 31, 12)  # SR-13
+    assert db.read_release(engine, built.version).as_of == datetime(2024, 3, 31, 12)  # SR-13
 
 
 @pytest.mark.parametrize(

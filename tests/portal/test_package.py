@@ -13,7 +13,7 @@ from portal import db, package
 
 @pytest.fixture
 def release(sample):
-    return db.load_release(create_engine(sample.url), sample.version)
+    return db.read_release(create_engine(sample.url), sample.version)
 
 
 def test_resources_found_and_verified(release):
@@ -25,7 +25,7 @@ def test_resources_found_and_verified(release):
 
 def test_verify_detects_changes(make_release_db):
     built = make_release_db()
-    rel = db.load_release(create_engine(built.url), built.version)
+    rel = db.read_release(create_engine(built.url), built.version)
     target = built.release_dir / "data" / "service_types.csv"
     target.write_bytes(target.read_bytes().replace(b"Streets", b"Stre3ts"))
     statuses = {r.name: package.verify(r) for r in package.resources(rel)}

@@ -26,7 +26,7 @@ def _numbers(url: str):
                 metrics.typical_days(conn, "noise", None),
                 brief.build_brief(conn, T, TZ, "N1", None, "all"),
                 brief.build_brief(conn, T, TZ, "N1", 30, "30"),
-                db.load_release(engine, db.current_version(engine)).version,
+                db.read_release(engine, db.current_version(engine)).version,
             )
     finally:
         engine.dispose()

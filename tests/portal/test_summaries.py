@@ -1,4 +1,4 @@
-"""Precomputed figures (portal.summaries, filled by etl.summaries at load time) equal the live ones."""
+"""Precomputed figures (portal.summaries, stored through core.figures at load time) equal the live ones."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import pytest
 from sample_release import VERSION, T
 from sqlalchemy import create_engine, func, select
 
-from etl.summaries import write_summaries
+from core.figures import store_figures
+from core.tables import releases, service_requests
+from core.tables import summaries as summaries_table
 from portal import metrics, queries, summaries
 from portal.performance import performance_table
-from portal.tables import service_requests
-from portal.tables import summaries as summaries_table
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,8 @@ def stored(tmp_path_factory):
     sample = build_release_db(tmp_path_factory.mktemp("summaries"))
     engine = create_engine(sample.url)
     with engine.begin() as conn:
-        write_summaries(conn, VERSION)
+        through = conn.execute(select(releases.c.data_through).where(releases.c.version == VERSION)).scalar()
+        store_figures(conn, VERSION, through)
     with engine.connect() as conn:
         yield conn
     engine.dispose()
@@ -160,3 +161,20 @@ def test_summaries_computed_in_threads_are_the_same_payloads(stored, threads):
     many = summaries.compute_in_threads(stored.engine.connect, T, threads=threads)
     assert list(many) == list(one) == ["headline", "counts", "performance:agency:30", "performance:service:30"]
     assert many == one
+
+
+def test_store_figures_stores_them_in_the_loads_transaction(tmp_path):
+    """The ETL stores them through core.figures (portal.summaries.store_release): they commit
+    or roll back with the rest of the load."""
+    from sample_release import build_release_db
+
+    engine = create_engine(build_release_db(tmp_path).url)
+    with engine.connect() as conn:
+        trans = conn.begin()
+        through = conn.execute(select(releases.c.data_through)).scalar()
+        store_figures(conn, VERSION, through)
+        names = conn.execute(select(summaries_table.c.name).order_by(summaries_table.c.name)).scalars().all()
+        trans.rollback()
+        assert conn.execute(select(summaries_table.c.name)).scalars().all() == []
+    engine.dispose()
+    assert names == ["counts", "headline", "performance:agency:30", "performance:service:30"]

@@ -83,7 +83,7 @@ def _release(url: str):
     from portal import db
 
     engine = create_engine(url)
-    return engine, db.load_release(engine, db.current_version(engine))
+    return engine, db.read_release(engine, db.current_version(engine))
 
 
 def test_dashboard_csv_exports_neutralise_formulas(hostile_release):

@@ -101,9 +101,10 @@ def test_planted_pii_absent_from_sqlite(city):
 
 @pytest.mark.postgres
 def test_planted_pii_absent_from_postgres(city, pg_url):
-    from etl.load import current_version, load_release
+    from core.db import current_version
+    from etl.load import write_release_to_db
 
-    load_release(pg_url, city.release_dir)
+    write_release_to_db(pg_url, city.release_dir)
     assert current_version(pg_url) == "1.1.0"
     scanner = published.Scanner(_plants(city))
     hits, cells = _hits(scanner, published.database_cells(pg_url))

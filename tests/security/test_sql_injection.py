@@ -175,7 +175,7 @@ def test_queries_bind_even_unvalidated_filters(hostile_raw, statements):
 
     before = table_counts(hostile_raw.db_url)
     engine = create_engine(hostile_raw.db_url)
-    rel = db.load_release(engine, db.current_version(engine))
+    rel = db.read_release(engine, db.current_version(engine))
     try:
         with engine.connect() as conn:
             for payload in INJECTIONS:
