@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 from core.db import DEFAULT_DB_URL
 
 from .errors import EtlError
+from .runtime import tuned_process
 
 
 class Progress:
@@ -159,37 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _fixed_mmap_threshold() -> None:
-    """glibc raises its mmap threshold each time a large block is freed (up to 32 MB), after which
-    multi-megabyte buffers come from the heap and stay there, fragmented, when freed. The ETL frees
-    such buffers for every chunk, so it pins the threshold at 1 MB: big buffers go back to the
-    system when freed (peak memory about 300 MB lower at 1M and 5M rows; BENCHMARKS.md, target 3).
-    Forked workers inherit it. No-op where there is no glibc."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):
-        pass
-
-
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    if not getattr(args, "incremental", False):
-        # an incremental run frees no chunks: glibc's default threshold makes it fault in fewer
-        # fresh pages (about 152,000 instead of 171,000 at 1M rows; BENCHMARKS.md, target 6)
-        _fixed_mmap_threshold()
-    # the modules' objects never become garbage: the collector stops walking them (an incremental
-    # run at 1M rows spent 0.21 s collecting, 0.06-0.11 s after this), and, as the Python docs
-    # say of gc.freeze, forked workers then copy fewer pages
-    gc.freeze()
     try:
-        return args.func(args)
+        with tuned_process(incremental=getattr(args, "incremental", False)):
+            return args.func(args)
     except EtlError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: the previous release is unchanged", file=sys.stderr)
         return 130
-    finally:
-        gc.unfreeze()  # for a caller that runs main() in its own process (the tests)

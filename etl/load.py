@@ -32,21 +32,8 @@ from core.db import make_engine, resolve_url, sqlite_file
 from core.figures import store_figures
 from core.tables import RETIRED_INDEXES, metadata, neighborhoods, releases, service_requests, service_types
 
-from . import faults
+from . import faults, runtime
 from .cells import sql_text
-
-CACHE_KIB = 200_000  # SQLite page cache of the load's connections
-SORT_RUN_KIB = 4_096  # ... while the indexes are built: the size of the sorter's runs
-# ... while the summaries are computed. They read most of the table once, so a large cache only
-# fills fresh memory with pages read once; a small one recycles its slots. At 1M rows an
-# incremental run takes 0.6 s less than with CACHE_KIB (BENCHMARKS.md, target 6). Dirty pages of
-# the transaction that do not fit are written out early (a rollback journal keeps that atomic).
-SUMMARY_CACHE_KIB = 16_384
-# An incremental load reads the database through a memory map (SQLite's largest by default), so
-# the pages the summaries only read are not copied into the page cache: at 1M rows its summaries
-# took 1.65-1.97 s instead of 2.10-2.48 s (BENCHMARKS.md, target 6). Changed pages still go
-# through the page cache and the rollback journal.
-DELTA_MMAP_BYTES = 0x7FFF0000
 
 
 def _utc_naive(col: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -138,7 +125,7 @@ def write_release_to_db(
     ``stored_dir`` is where the files will be once switched (default: ``release_dir``).
     (An incremental release changes only its delta's rows: ``DeltaLoad``.)
     """
-    batch_rows = batch_rows or int(os.environ.get("PORTAL_LOAD_BATCH_ROWS", "25000"))
+    batch_rows = batch_rows or runtime.from_environment().load_batch_rows
     release_dir, db_url = Path(release_dir).resolve(), resolve_url(db_url)
     if sqlite_file(db_url) is not None:
         return _load_sqlite_file(sqlite_file(db_url), release_dir, batch_rows, before_commit, stored_dir or release_dir)
@@ -177,7 +164,7 @@ class SqliteBuild:
     """
 
     def __init__(self, path: Path, batch_rows: int | None = None):
-        self.path, self.batch_rows = path, batch_rows or int(os.environ.get("PORTAL_LOAD_BATCH_ROWS", "25000"))
+        self.path, self.batch_rows = path, batch_rows or runtime.from_environment().load_batch_rows
         path.parent.mkdir(parents=True, exist_ok=True)
         for leftover in path.parent.glob(f".{path.name}.*.building"):  # from a run that was killed
             leftover.unlink(missing_ok=True)
@@ -189,7 +176,7 @@ class SqliteBuild:
             lambda dbapi, _rec: (
                 dbapi.execute("PRAGMA journal_mode=OFF"),
                 dbapi.execute("PRAGMA synchronous=OFF"),
-                dbapi.execute(f"PRAGMA cache_size=-{CACHE_KIB}"),
+                dbapi.execute(f"PRAGMA cache_size=-{runtime.SQLITE_CACHE_KIB}"),
             ),
         )
         self.conn = self.engine.connect()
@@ -227,15 +214,15 @@ class SqliteBuild:
     def finish(self, release_dir: Path, stored_dir: Path, before_commit=None) -> str:
         try:
             # the indexes are built after the transform's workers have ended: SQLite's sorter may use every core
-            self.conn.exec_driver_sql(f"PRAGMA threads={min(os.cpu_count() or 1, 4)}")
+            self.conn.exec_driver_sql(f"PRAGMA threads={runtime.sort_threads()}")
             # The sorter sorts runs as large as the page cache, then merges them. Runs of 4 MiB
             # instead of 200 MB build the indexes in half the time at 1M rows (BENCHMARKS.md,
             # target 1): small runs sort within the CPU's caches, and helper threads sort them while
             # the table is scanned.
-            self.conn.exec_driver_sql(f"PRAGMA cache_size=-{SORT_RUN_KIB}")
+            self.conn.exec_driver_sql(f"PRAGMA cache_size=-{runtime.SQLITE_SORT_RUN_KIB}")
             for index in service_requests.indexes:
                 index.create(self.conn)
-            self.conn.exec_driver_sql(f"PRAGMA cache_size=-{SUMMARY_CACHE_KIB}")
+            self.conn.exec_driver_sql(f"PRAGMA cache_size=-{runtime.SQLITE_SUMMARY_CACHE_KIB}")
             _load_lookups(self.conn, release_dir / "data")
             version, through = _finish(self.conn, release_dir, stored_dir, prepared=True)
             # The file is nobody's until it is renamed, so it may be committed before its summaries:
@@ -263,7 +250,7 @@ class SqliteBuild:
     @contextmanager
     def _reader(self):
         with self.engine.connect() as conn:
-            conn.exec_driver_sql(f"PRAGMA cache_size=-{SUMMARY_CACHE_KIB}")
+            conn.exec_driver_sql(f"PRAGMA cache_size=-{runtime.SQLITE_SUMMARY_CACHE_KIB}")
             yield conn
 
     def discard(self) -> None:
@@ -291,8 +278,8 @@ class DeltaLoad:
                 self.engine,
                 "connect",
                 lambda dbapi, _rec: (
-                    dbapi.execute(f"PRAGMA cache_size=-{CACHE_KIB}"),
-                    dbapi.execute(f"PRAGMA mmap_size={DELTA_MMAP_BYTES}"),
+                    dbapi.execute(f"PRAGMA cache_size=-{runtime.SQLITE_CACHE_KIB}"),
+                    dbapi.execute(f"PRAGMA mmap_size={runtime.SQLITE_DELTA_MMAP_BYTES}"),
                 ),
             )
         metadata.create_all(self.engine)
@@ -314,7 +301,7 @@ class DeltaLoad:
 
     def summarise(self, data_dir: Path, version: str, through: str | None) -> None:
         if self.engine.dialect.name == "sqlite":
-            self.conn.exec_driver_sql(f"PRAGMA cache_size=-{SUMMARY_CACHE_KIB}")
+            self.conn.exec_driver_sql(f"PRAGMA cache_size=-{runtime.SQLITE_SUMMARY_CACHE_KIB}")
         _load_lookups(self.conn, data_dir)
         store_figures(self.conn, version, through)
 

@@ -13,7 +13,6 @@ publish_release()
 from __future__ import annotations
 
 import json
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -58,6 +57,7 @@ from .publish import (
     switch_current,
 )
 from .quarantine import Quarantine
+from .runtime import Tuning, from_environment
 from .sources import locate_malformed, read_chunks, read_header
 
 CHECKS = [
@@ -96,11 +96,14 @@ def publish_release(
     private_dir=None,
     progress=_noop,
     incremental: bool = False,
+    tuning: Tuning | None = None,
 ) -> Result:
     """Publish ``input_path`` as the next release of the profile's package, then load it into ``db_url``.
 
     With ``incremental``, ``input_path`` holds only new or changed requests (see etl/incremental.py).
+    ``tuning``: how to split the work (etl/runtime.py; default: what the environment says).
     """
+    tuning = tuning or from_environment()
     profile = load_profile(profile_name)
     input_path, out, db_url = Path(input_path), Path(out), resolve_url(db_url)
     private_dir = Path(private_dir) if private_dir else out.resolve().parent / "private"
@@ -132,7 +135,7 @@ def publish_release(
     try:
         with publish_lock(out):
             remove_orphans(out, profile.name)
-            return _publish(ctx, input_path, header, out, db_url, private_dir, progress, incremental)
+            return _publish(ctx, input_path, header, out, db_url, private_dir, progress, incremental, tuning)
     except OSError as exc:
         raise PublishError(exc.filename or out, f"{exc.strerror or exc}; the previous release is unchanged") from None
     except SQLAlchemyError as exc:
@@ -145,10 +148,18 @@ def publish_release(
 
 
 def _publish(
-    ctx: Context, input_path: Path, header, out: Path, db_url: str, private_dir: Path, progress, incremental: bool
+    ctx: Context,
+    input_path: Path,
+    header,
+    out: Path,
+    db_url: str,
+    private_dir: Path,
+    progress,
+    incremental: bool,
+    tuning: Tuning,
 ) -> Result:
     with ExitStack() as stack:
-        return _publish_steps(ctx, input_path, header, out, db_url, private_dir, progress, incremental, stack)
+        return _publish_steps(ctx, input_path, header, out, db_url, private_dir, progress, incremental, tuning, stack)
 
 
 def _publish_steps(
@@ -160,6 +171,7 @@ def _publish_steps(
     private_dir: Path,
     progress,
     incremental: bool,
+    tuning: Tuning,
     stack: ExitStack,
 ) -> Result:
     profile, timer, build = ctx.profile, _Timer(), None
@@ -189,7 +201,7 @@ def _publish_steps(
     # current release's (already in memory) and the delta's
     stats = RunStats(index_spill=None if incremental else staging.dir.with_name(staging.dir.name + ".index.parquet"))
     delta = []
-    block_bytes = int(os.environ.get("PORTAL_CHUNK_BYTES", 32 << 20))  # per worker: ~300 MB in flight
+    block_bytes = tuning.chunk_bytes
     chunks = read_chunks(
         input_path,
         profile.input["format"],
@@ -207,11 +219,11 @@ def _publish_steps(
             delta.append(normalise_chunk(raw, ctx, quarantine))
     else:
         # A SQLite database is built while the release is staged (its load overlaps the transform).
-        build = stack.enter_context(_building(db_url))
+        build = stack.enter_context(_building(db_url, tuning.load_batch_rows))
         ctx.sqlite_chunks = build is not None and CHUNK_DATABASES
         size = max(input_path.stat().st_size, 1)
         for n, (n_raw, typed, text, summary, database) in enumerate(
-            process_all(chunks, ctx, quarantine, _workers(input_path, block_bytes)), 1
+            process_all(chunks, ctx, quarantine, tuning.workers_for(input_path.stat().st_size)), 1
         ):
             stats.rows_read += n_raw
             faults.checkpoint("read.chunk")
@@ -277,7 +289,7 @@ def _publish_steps(
         version = current.name
         progress("done", f"unchanged: release {version} already holds this data")
         if current_version(db_url) != version:
-            write_release_to_db(db_url, current)
+            write_release_to_db(db_url, current, tuning.load_batch_rows)
         timer.lap("load")
         report["timing_seconds"] = timer.laps
         return Result(version, current, False, report, timer.laps)
@@ -308,7 +320,7 @@ def _publish_steps(
     elif delta_load is not None:
         delta_load.finish(staging.dir, release_dir, before_commit=switch)
     else:
-        write_release_to_db(db_url, staging.dir, stored_dir=release_dir, before_commit=switch)
+        write_release_to_db(db_url, staging.dir, tuning.load_batch_rows, stored_dir=release_dir, before_commit=switch)
     timer.lap("load")
     report["timing_seconds"] = timer.laps
     return Result(version, release_dir, True, report, timer.laps)
@@ -369,10 +381,10 @@ class _Timer:
 
 
 @contextmanager
-def _building(db_url: str):
+def _building(db_url: str, batch_rows: int):
     """A SqliteBuild for a SQLite file URL (None otherwise); removed unless the run finishes it."""
     path = sqlite_file(db_url)
-    build = SqliteBuild(path) if path is not None else None
+    build = SqliteBuild(path, batch_rows) if path is not None else None
     try:
         yield build
     finally:
@@ -388,14 +400,6 @@ def _delta_loading(db_url: str):
         yield load
     finally:
         load.discard()
-
-
-def _workers(input_path: Path, block_bytes: int) -> int:
-    """Worker processes for the transform: one per core when the input has more than two chunks
-    (``PORTAL_WORKERS`` overrides; 0 or 1 means in-process). Output is identical either way."""
-    if "PORTAL_WORKERS" in os.environ:
-        return int(os.environ["PORTAL_WORKERS"])
-    return min(os.cpu_count() or 1, 4) if input_path.stat().st_size > 2 * block_bytes else 1
 
 
 def _index_path(out: Path, name: str, version: str) -> Path:

@@ -26,7 +26,7 @@ from etl_testkit import read_text_csv
 from sqlalchemy import create_engine, select, text
 
 from bench import delta
-from etl import load, publish
+from etl import load, publish, runtime
 from etl.demo import write_demo_input
 from etl.pipeline import publish_release
 from etl.profile import load_profile
@@ -243,11 +243,11 @@ def _stored(out, sql: str) -> list[tuple]:
 
 
 def test_a_page_cache_too_small_for_the_delta_still_commits_or_rolls_back_whole(runs, tmp_path, monkeypatch):
-    """The summaries run with a small SQLite page cache (``load.SUMMARY_CACHE_KIB``), so pages the
+    """The summaries run with a small SQLite page cache (``runtime.SQLITE_SUMMARY_CACHE_KIB``), so pages the
     delta changed may be written to the database file before the commit. With a cache of a few
     pages they are: a run that fails after the summaries still leaves the previous release, and one
     that succeeds stores what the run with the usual cache stored."""
-    monkeypatch.setattr(load, "SUMMARY_CACHE_KIB", 1)  # SQLite keeps its minimum of 10 pages
+    monkeypatch.setattr(runtime, "SQLITE_SUMMARY_CACHE_KIB", 1)  # SQLite keeps its minimum of 10 pages
     base = tmp_path / "base"
     first = _publish(runs["base_csv"], base)
     before = _db_rows(base)
@@ -424,10 +424,10 @@ def test_copy_csv_records_trusts_line_lengths_only_when_they_fit_the_file(tmp_pa
 
 
 def test_the_delta_load_reads_sqlite_through_a_memory_map(tmp_path):
-    """Pages the summaries only read are mapped, not copied into the page cache (load.DELTA_MMAP_BYTES)."""
+    """Pages the summaries only read are mapped, not copied into the page cache (runtime.SQLITE_DELTA_MMAP_BYTES)."""
     delta_load = load.DeltaLoad(f"sqlite:///{tmp_path / 'portal.db'}")
     try:
         pragmas = [delta_load.conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in ("mmap_size", "cache_size")]
-        assert pragmas == [load.DELTA_MMAP_BYTES, -load.CACHE_KIB]
+        assert pragmas == [runtime.SQLITE_DELTA_MMAP_BYTES, -runtime.SQLITE_CACHE_KIB]
     finally:
         delta_load.discard()
