@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from .cells import to_arrow, to_text
 from .geo import assign_neighborhoods
-from .load import sqlite_chunk
+from .io.sqlite_build import sqlite_chunk
 from .privacy import apply_privacy
 from .quarantine import Quarantine
 from .transform import transform_chunk
@@ -29,7 +29,7 @@ class Context:
     districts: object
     wanted: list[str]  # raw columns the profile maps
     superseded: set[int]  # row numbers that lose to a later update of the same id
-    sqlite_chunks: bool = False  # workers also make each chunk's SQLite rows (etl.load.sqlite_chunk)
+    sqlite_chunks: bool = False  # workers also make each chunk's SQLite rows (etl.io.sqlite_build.sqlite_chunk)
 
     @property
     def excluded(self) -> set[str]:
@@ -106,60 +106,25 @@ def summarise(pub: Published) -> Summary:
     )
 
 
-def process_chunk(raw: pd.DataFrame, ctx: Context) -> tuple[pa.Table, pa.Table, Summary, Quarantine, bytes | None]:
+@dataclass
+class Processed:
+    """A chunk through every step, as a worker process hands it back."""
+
+    rows_read: int
+    typed: pa.Table
+    text: pa.Table
+    summary: Summary
+    quarantine: Quarantine  # the chunk's own (the run merges them)
+    database: bytes | None  # the typed rows as a SQLite database (etl.io.sqlite_build.sqlite_chunk)
+
+
+def process_chunk(raw: pd.DataFrame, ctx: Context) -> Processed:
     """normalise_chunk with its own quarantine, for a worker process; with ``ctx.sqlite_chunks``, also
-    the chunk's rows as a SQLite database (bytes) for the main process's ``SqliteBuild.add_chunk``."""
+    the chunk's rows as a SQLite database for the main process's ``SqliteBuild.add_chunk``."""
     quarantine = Quarantine(ctx.wanted)
     pub = normalise_chunk(raw, ctx, quarantine)
     database = sqlite_chunk(pub.typed) if ctx.sqlite_chunks else None
-    return pub.typed, pub.text, summarise(pub), quarantine, database
-
-
-def _worker_init() -> None:
-    """Workers die with the main process (a killed run must leave nothing running)."""
-    import ctypes
-    import signal
-
-    try:
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _started() -> None:
-    return None
-
-
-def process_all(chunks, ctx: Context, quarantine: Quarantine, workers: int):
-    """Yield (rows read, typed, text, summary, chunk database or None) per chunk, in input order; with
-    workers > 1, chunks run in parallel processes (at most workers + 1 in flight, so memory stays flat)."""
-    if workers <= 1:
-        for raw in chunks:
-            typed, text, summary, part, database = process_chunk(raw, ctx)
-            quarantine.merge(part)
-            yield len(raw), typed, text, summary, database
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_init) as pool:
-        # fork every worker now, before this process reads a chunk: they inherit less memory
-        for started in [pool.submit(_started) for _ in range(workers)]:
-            started.result()
-        pending = []
-        for raw in chunks:
-            pending.append((len(raw), pool.submit(process_chunk, raw, ctx)))
-            if len(pending) > workers:
-                n, fut = pending.pop(0)
-                yield (n, *_merged(fut.result(), quarantine))
-        for n, fut in pending:
-            yield (n, *_merged(fut.result(), quarantine))
-
-
-def _merged(result, quarantine: Quarantine):
-    typed, text, summary, part, database = result
-    quarantine.merge(part)
-    return typed, text, summary, database
+    return Processed(len(raw), pub.typed, pub.text, summarise(pub), quarantine, database)
 
 
 INDEX_SCHEMA = pa.schema([("service_request_id", pa.string()), ("status", pa.string()), ("row_hash", pa.uint64())])

@@ -26,12 +26,14 @@ from etl_testkit import read_text_csv
 from sqlalchemy import create_engine, select, text
 
 from bench import delta
-from etl import load, publish, runtime
+from etl import runtime
 from etl.demo import write_demo_input
+from etl.io import csv_lines, delta_load, parquet
+from etl.io.staging import Staging
 from etl.pipeline import publish_release
 from etl.profile import load_profile
 
-_real_line_ends = publish._line_ends
+_real_line_ends = csv_lines.line_ends
 
 AS_OF = datetime.fromisoformat("2026-11-15T00:00:00+00:00")  # after the demo data ends (2026-10-31)
 PACKAGE = "demo-city-311"
@@ -72,13 +74,13 @@ def runs(tmp_path_factory):
     candidates = write_demo_input(tmp / "candidates", n_rows=200, seed=312)
     incremental = tmp / "incremental"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(publish, "ROW_GROUP", ROW_GROUP)
+        patch.setattr(parquet, "ROW_GROUP", ROW_GROUP)
         first = _publish(base, incremental)
         made = delta.make_delta(
             tmp / "delta.csv", base, incremental / PACKAGE, "demo", candidates, N_CHANGED, N_NEW, AS_OF
         )
         with pytest.MonkeyPatch.context() as no_scan:  # the base CSV's line lengths come from its index
-            no_scan.setattr(publish, "_line_ends", _must_not_scan)
+            no_scan.setattr(csv_lines, "line_ends", _must_not_scan)
             second = _publish(made.path, incremental, incremental=True)
         full = tmp / "full"
         _publish(delta.concatenate(base, made.path, tmp / "base+delta.csv"), full)
@@ -251,18 +253,18 @@ def test_a_page_cache_too_small_for_the_delta_still_commits_or_rolls_back_whole(
     base = tmp_path / "base"
     first = _publish(runs["base_csv"], base)
     before = _db_rows(base)
-    real_finish = load._finish
+    real_finish = delta_load.record_release
 
     def fail_after_summaries(*args, **kwargs):
         raise RuntimeError("injected: after the summaries, before the commit")
 
-    monkeypatch.setattr(load, "_finish", fail_after_summaries)
+    monkeypatch.setattr(delta_load, "record_release", fail_after_summaries)
     with pytest.raises(RuntimeError, match="injected"):
         _publish(runs["delta"].path, base, incremental=True)
     pd.testing.assert_frame_equal(_db_rows(base), before)
     assert _stored(base, "select version from releases where is_current = 1") == [(first.version,)]
 
-    monkeypatch.setattr(load, "_finish", real_finish)
+    monkeypatch.setattr(delta_load, "record_release", real_finish)
     _publish(runs["delta"].path, base, incremental=True)
     pd.testing.assert_frame_equal(_db_rows(base), _db_rows(runs["full"]))
     summaries = "select version, name, payload_json from summaries order by version, name"
@@ -373,8 +375,6 @@ def test_copy_csv_records_copies_bytes_only_when_each_record_is_one_line(tmp_pat
     import numpy as np
     import pyarrow as pa
 
-    from etl.publish import Staging
-
     schema = pa.schema([("a", pa.string())])
     src = tmp_path / "one-per-line.csv"
     src.write_bytes(b'"a"\n"x"\n"y, z"\n"v"\n')
@@ -396,14 +396,12 @@ def test_copy_csv_records_copies_bytes_only_when_each_record_is_one_line(tmp_pat
 
 
 def test_copy_csv_records_trusts_line_lengths_only_when_they_fit_the_file(tmp_path, monkeypatch):
-    from etl.publish import Staging
-
     schema = pa.schema([("a", pa.string())])
     src = tmp_path / "source.csv"
     src.write_bytes(b'"a"\n"x"\n"y, z"\n"v"\n')
     expected = b'"a"\n"x"\n"v"\n"w"\n'
     scans = []
-    monkeypatch.setattr(publish, "_line_ends", lambda f: scans.append(1) or _real_line_ends(f))
+    monkeypatch.setattr(csv_lines, "line_ends", lambda f: scans.append(1) or _real_line_ends(f))
     for n, (lengths, scanned) in enumerate(
         [
             (np.array([4, 4, 7, 4]), 0),  # right: the file is not read
@@ -425,9 +423,6 @@ def test_copy_csv_records_trusts_line_lengths_only_when_they_fit_the_file(tmp_pa
 
 def test_the_delta_load_reads_sqlite_through_a_memory_map(tmp_path):
     """Pages the summaries only read are mapped, not copied into the page cache (runtime.SQLITE_DELTA_MMAP_BYTES)."""
-    delta_load = load.DeltaLoad(f"sqlite:///{tmp_path / 'portal.db'}")
-    try:
-        pragmas = [delta_load.conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in ("mmap_size", "cache_size")]
+    with delta_load.DeltaLoad(f"sqlite:///{tmp_path / 'portal.db'}") as loading:
+        pragmas = [loading.conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in ("mmap_size", "cache_size")]
         assert pragmas == [runtime.SQLITE_DELTA_MMAP_BYTES, -runtime.SQLITE_CACHE_KIB]
-    finally:
-        delta_load.discard()

@@ -243,7 +243,7 @@ def test_chunk_databases_load_the_same_rows_as_inserts(tmp_path, tiny_release):
     Both give the same rows with the same stored types."""
     import pyarrow.parquet as pq
 
-    from etl.load import CHUNK_DATABASES, SqliteBuild, sqlite_chunk
+    from etl.io.sqlite_build import CHUNK_DATABASES, SqliteBuild, sqlite_chunk
 
     assert CHUNK_DATABASES, "this Python's sqlite3 cannot serialize databases"
     table = pq.read_table(tiny_release.dir / "data" / "service_requests.parquet")

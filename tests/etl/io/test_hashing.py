@@ -1,4 +1,4 @@
-"""The byte-level helpers of etl.publish: file hashes and the line ends of a published CSV."""
+"""etl/io/hashing.py: file hashes, and a CSV's line lengths found in the same read."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 
 import numpy as np
 
-from etl.publish import _line_ends, sha256_and_line_lengths, sha256_file
+from etl.io.hashing import sha256_and_line_lengths, sha256_file
 
 
 def test_sha256_file_is_hashlib_of_the_whole_file_across_read_blocks(tmp_path):
@@ -17,21 +17,6 @@ def test_sha256_file_is_hashlib_of_the_whole_file_across_read_blocks(tmp_path):
         data = rng.randbytes(size)
         path.write_bytes(data)
         assert sha256_file(path) == hashlib.sha256(data).hexdigest()
-
-
-def test_line_ends_finds_every_newline_across_block_boundaries(tmp_path):
-    rng = random.Random(7)
-    data = bytes(rng.choice(b"ab,\n") for _ in range(10_000))
-    path = tmp_path / "x.csv"
-    path.write_bytes(data)
-    expected = [i for i, b in enumerate(data) if b == 10]
-    for block in (1, 3, 64, 4096, 1 << 20):
-        with open(path, "rb") as f:
-            got = _line_ends(f, block)
-        assert got.dtype == np.int64 and got.tolist() == expected
-    (tmp_path / "empty").write_bytes(b"")
-    with open(tmp_path / "empty", "rb") as f:
-        assert _line_ends(f).tolist() == []
 
 
 def test_sha256_and_line_lengths_reads_the_file_once_for_both(tmp_path):
