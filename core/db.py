@@ -92,6 +92,16 @@ def current_version(db: Engine | str) -> str | None:
             engine.dispose()
 
 
+def ping(url: str) -> None:
+    """Connect to the database once and let go; SQLAlchemyError when it cannot be reached."""
+    engine = make_engine(url)
+    try:
+        with engine.connect():
+            pass
+    finally:
+        engine.dispose()
+
+
 def display_url(url: str) -> str:
     """``url`` without its user name and password, for messages."""
     return url.split("@")[-1] if "@" in url else url

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from core.db import DEFAULT_DB_URL
+from core.db import DEFAULT_DB_URL, check_url
 
 from .errors import EtlError
 from .runtime import tuned_process
@@ -162,7 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        with tuned_process(incremental=getattr(args, "incremental", False)):
+        if getattr(args, "db", None) is not None:
+            check_url(args.db)
+    except ValueError as exc:  # before anything else is printed
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        with tuned_process(incremental=getattr(args, "incremental", False)), _sigterm_interrupts():
             return args.func(args)
     except EtlError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -170,3 +178,18 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted: the previous release is unchanged", file=sys.stderr)
         return 130
+
+
+@contextmanager
+def _sigterm_interrupts():
+    """SIGTERM (``kill``, a service manager stopping the run) interrupts the command like Ctrl-C,
+    so that it cleans up as it unwinds (no staging folder, no half-built database stays)."""
+
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -13,18 +13,15 @@ A full run (``publish_full``), for a whole export:
      database and, last, switches the release (docs/reliability.md)
 
 An incremental run (``publish_incremental``), for a delta export of new or changed requests:
-  1. find the ids that appear twice
-  2. the delta through the transform (it is small: in this process)
+  1. find the ids that appear twice; 2. the delta through the transform (small: in this process)
   3. plan the new release (etl/incremental.py): the current release's rows but those the delta
-     replaces, then the delta's winners; when the database holds the current release, only those
+     replaces, then the delta's winners; if the database holds the current release, only those
      rows change in it, in the background
   4. the lookups and the report; the carried-over rows copied into the staged files, the winners
-     after them
-  5. finish, as above
+     after them; 5. finish, as above
 
-How each step is made fast (threads, staging, byte copies, database build paths) is in etl/io/;
-how a run is tuned, in etl/runtime.py. Errors reach the user as one line (etl/errors.py), and a
-failed run leaves the last good release as it was.
+How each step is made fast is in etl/io/; how a run is tuned, in etl/runtime.py. Errors reach the
+user as one line (etl/errors.py); a failed run leaves the last good release as it was.
 """
 
 from __future__ import annotations
@@ -38,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.db import DEFAULT_DB_URL, current_version, display_url, resolve_url, sqlite_file
+from core.db import DEFAULT_DB_URL, current_version, display_url, ping, resolve_url, sqlite_file
 
 from . import faults
 from . import incremental as delta_release
@@ -112,6 +109,8 @@ def publish_release(
     private_dir = Path(private_dir) if private_dir else out.resolve().parent / "private"
     ctx, header = prepare(profile, input_path, boundaries, as_of)
     try:
+        if sqlite_file(db_url) is None:
+            ping(db_url)  # a database server that cannot be reached stops the run before anything is staged
         with publish_lock(out), ExitStack() as stack:
             remove_orphans(out, profile.name)
             run = Run(ctx, input_path, header, out, db_url, private_dir, progress, tuning)
@@ -131,6 +130,7 @@ def publish_release(
 def publish_full(run: Run, stack: ExitStack) -> Result:
     find_duplicates(run)
     staging = Staging(run.out, run.profile.timezone, run.arrow_schema())
+    stack.callback(staging.discard)  # whatever fails or is interrupted from here on, no staging folder stays
     quarantine = Quarantine(run.ctx.wanted)
     # the index entries go to disk as they come (the current release's are not needed)
     stats = RunStats(index_spill=staging.dir.with_name(staging.dir.name + ".index.parquet"))
@@ -150,6 +150,7 @@ def publish_incremental(run: Run, stack: ExitStack) -> Result:
     find_duplicates(run)
     schema = run.arrow_schema()
     staging = Staging(run.out, run.profile.timezone, schema, delta_release.dictionary_columns(schema))
+    stack.callback(staging.discard)
     quarantine = Quarantine(run.ctx.wanted)
     stats = RunStats(index_spill=None)
     carry = delta_release.plan(run.current, transform_delta(run, quarantine, stats), schema, quarantine)

@@ -151,9 +151,18 @@ class Staging:
         return path
 
     def discard(self) -> None:
+        """Remove the staging folder and whatever the run kept beside it (``<id>.*``), and
+        ``.staging`` itself when nothing else is in it. Nothing happens to a folder already moved
+        into ``releases/``."""
         if self._csv_file is not None and not self._csv_file.closed:
             self._csv_file.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+        for beside in self.dir.parent.glob(f"{self.dir.name}.*"):
+            beside.unlink(missing_ok=True)
+        try:
+            self.dir.parent.rmdir()
+        except OSError:  # not empty, or gone already
+            pass
 
     def _open_csv_file(self):
         if self._csv_file is None:

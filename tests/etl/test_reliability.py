@@ -258,3 +258,55 @@ def test_permission_denied_on_output_gives_clear_error(published, inputs):
     assert r.stderr.strip().splitlines()[-1] == f"error: {out}: cannot create the staging folder: Permission denied"
     assert snapshot(out, db) == before
     assert sorted(p.name for p in out.iterdir()) == [".lock", NAME, "releases"]
+
+
+def test_a_database_failing_after_staging_began_leaves_no_staging_folder(published, inputs, tmp_path):
+    out, db = published
+    before = snapshot(out, db)
+    folder = tmp_path / "a-folder"  # where the SQLite file should be: the build cannot open it
+    folder.mkdir()
+    r = run_publish(inputs[1], out, f"sqlite:///{folder}")
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines()[-1] == (
+        f"error: sqlite:///{folder}: database error (OperationalError: unable to open database: {folder}); "
+        "the previous release is unchanged"
+    )
+    assert "scan: finding duplicate ids" in r.stderr  # it failed once the run had begun staging
+    assert sorted(p.name for p in out.iterdir()) == [".lock", NAME, "releases"]
+    assert list(folder.iterdir()) == [] and snapshot(out, db) == before
+
+
+def test_an_unreachable_postgresql_stops_the_run_before_anything_is_staged(published, inputs):
+    out, db = published
+    before = snapshot(out, db)
+    r = run_publish(inputs[1], out, "postgresql+psycopg://portal@127.0.0.1:1/portal")
+    assert r.returncode == 2
+    (line,) = r.stderr.strip().splitlines()
+    assert line.startswith("error: 127.0.0.1:1/portal: database error (OperationalError: connection failed: ")
+    assert line.endswith("Connection refused); the previous release is unchanged")
+    assert sorted(p.name for p in out.iterdir()) == [".lock", NAME, "releases"]
+    assert snapshot(out, db) == before
+
+
+def test_sigterm_interrupts_the_run_which_cleans_up(published, inputs, tmp_path):
+    """A run stopped with SIGTERM (kill, a service manager) unwinds like Ctrl-C: no staging folder
+    and no half-built database file stay, the release and the database are as they were."""
+    out, db = published
+    before = snapshot(out, db)
+    env = {**os.environ, "PORTAL_PAUSE_AT": "publish.staged:60", "PORTAL_CHUNK_BYTES": str(256 * 1024)}
+    cmd = [sys.executable, "-m", "etl", "publish", "--profile", "demo", "--input", str(inputs[1]), "--out", str(out)]
+    run = subprocess.Popen([*cmd, "--db", db], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 120
+        while not list((out / ".staging").glob("*/datapackage.json")):  # paused with everything staged
+            assert time.time() < deadline and run.poll() is None, "the run did not reach publish.staged"
+            time.sleep(0.1)
+        run.send_signal(signal.SIGTERM)
+        _, stderr = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    assert run.returncode == 130
+    assert stderr.decode().strip().splitlines()[-1] == "interrupted: the previous release is unchanged"
+    assert sorted(p.name for p in out.iterdir()) == [".lock", NAME, "releases"]
+    assert not list(Path(db.removeprefix("sqlite:///")).parent.glob(".*.building"))
+    assert snapshot(out, db) == before
