@@ -1,4 +1,8 @@
-"""What a release says about itself: datapackage.json, service types, changelog."""
+"""What a release says about itself: datapackage.json, service types, changelog.
+
+Every table it publishes is described by its Frictionless Table Schema in ``schemas/``
+(``<resource>.schema.json``), embedded in ``datapackage.json`` as it is.
+"""
 
 from __future__ import annotations
 
@@ -12,97 +16,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .publish import describe_file
-from .validate import load_schema
-
-SERVICE_TYPES_SCHEMA = {
-    "primaryKey": ["service_code"],
-    "missingValues": [""],
-    "fields": [
-        {
-            "name": "service_code",
-            "title": "Request type code",
-            "type": "string",
-            "description": "Joins to service_requests.service_code.",
-            "constraints": {"required": True, "unique": True},
-        },
-        {
-            "name": "service_name",
-            "title": "Request type",
-            "type": "string",
-            "description": "Most common name of the type in this release.",
-            "constraints": {"required": True},
-        },
-        {
-            "name": "agency_responsible",
-            "title": "Agency",
-            "type": "string",
-            "description": "Most common agency for the type.",
-            "constraints": {"required": False},
-        },
-        {
-            "name": "target_days",
-            "title": "Target days",
-            "type": "number",
-            "description": "The city's service target in days to close, where it has one.",
-            "constraints": {"minimum": 0},
-        },
-        {
-            "name": "is_sensitive",
-            "title": "Sensitive type",
-            "type": "boolean",
-            "description": "Locations of this type are coarsened to the neighborhood.",
-            "constraints": {"required": True},
-        },
-        {
-            "name": "requests",
-            "title": "Requests",
-            "type": "integer",
-            "description": "Published requests of this type.",
-            "constraints": {"required": True, "minimum": 0},
-        },
-    ],
-}
-
-CHANGES_SCHEMA = {
-    "primaryKey": ["service_request_id"],
-    "missingValues": [""],
-    "fields": [
-        {
-            "name": "service_request_id",
-            "title": "Service request ID",
-            "type": "string",
-            "description": "The request that was added, removed or changed.",
-            "constraints": {"required": True, "unique": True},
-        },
-        {
-            "name": "change",
-            "title": "Change",
-            "type": "string",
-            "description": "added, removed or changed against the previous release.",
-            "constraints": {"required": True, "enum": ["added", "removed", "changed"]},
-        },
-        {
-            "name": "status_before",
-            "title": "Status before",
-            "type": "string",
-            "description": "Status in the previous release (empty if added).",
-            "constraints": {"enum": ["open", "closed"]},
-        },
-        {
-            "name": "status_after",
-            "title": "Status after",
-            "type": "string",
-            "description": "Status in this release (empty if removed).",
-            "constraints": {"enum": ["open", "closed"]},
-        },
-    ],
-}
+from .validate import field_names, load_schema
 
 
 def build_service_types(counts: pd.DataFrame, profile) -> pd.DataFrame:
     """counts: service_code, service_name, agency_responsible, n (summed over chunks)."""
     if counts.empty:
-        return pd.DataFrame(columns=[f["name"] for f in SERVICE_TYPES_SCHEMA["fields"]])
+        return pd.DataFrame(columns=field_names(load_schema("service_types")))
     grouped = counts.groupby(["service_code", "service_name", "agency_responsible"], as_index=False)["n"].sum()
     grouped = grouped.sort_values(
         ["service_code", "n", "service_name", "agency_responsible"], ascending=[True, False, True, True]
@@ -230,7 +150,7 @@ def build_datapackage(profile, version: str, created: str, release_dir: Path, hi
             "format": "csv",
             "mediatype": "text/csv",
             "encoding": "utf-8",
-            "schema": SERVICE_TYPES_SCHEMA,
+            "schema": load_schema("service_types"),
             **describe_file(data / "service_types.csv", release_dir),
         },
         {
@@ -240,7 +160,7 @@ def build_datapackage(profile, version: str, created: str, release_dir: Path, hi
             "format": "csv",
             "mediatype": "text/csv",
             "encoding": "utf-8",
-            "schema": CHANGES_SCHEMA,
+            "schema": load_schema("changes"),
             **describe_file(data / "changes.csv", release_dir),
         },
         {
