@@ -50,6 +50,18 @@ releases = Table(
     Column("changelog_json", Text, nullable=False, doc="summary of changes against the previous release"),
 )
 
+# location_precision of a point rounded to 3, 2, 1 or 0 decimals (the profile's
+# privacy.coordinate_decimals); the other values are neighborhood_centroid, neighborhood_random, none.
+POINT_PRECISIONS = ("point_3dp", "point_2dp", "point_1dp", "point_0dp")
+
+
+def point_precision(decimals: int) -> str:
+    """The location_precision of points rounded to ``decimals`` decimals (0 to 3)."""
+    if not 0 <= decimals <= 3:
+        raise ValueError(f"coordinate decimals must be 0 to 3, not {decimals}")
+    return f"point_{decimals}dp"
+
+
 # Column order follows schemas/service_requests.schema.json.
 service_requests = Table(
     "service_requests",

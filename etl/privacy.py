@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from core.tables import point_precision
+
 from .transform import add_flag, on_unique, slugify
 from .validate import load_schema
 
@@ -247,8 +249,8 @@ def apply_location_privacy(frame: pd.DataFrame, profile, neighborhoods) -> pd.Da
     frame = frame.copy()
     sensitive = frame["service_name"].str.casefold().isin(sensitive_types(profile))
     has_point = frame["lat"].notna() & frame["long"].notna()
-    frame["location_precision"] = np.where(has_point, "point_3dp", "none")
     digits = profile.privacy["coordinate_decimals"]
+    frame["location_precision"] = np.where(has_point, point_precision(digits), "none")
     frame["lat"] = frame["lat"].round(digits)
     frame["long"] = frame["long"].round(digits)
     if sensitive.any():

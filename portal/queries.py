@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.engine import Connection
 
-from core.tables import neighborhoods, service_requests, service_types
+from core.tables import POINT_PRECISIONS, neighborhoods, service_requests, service_types
 from portal.filters import Filters, Vocabulary
 from portal.sqlstats import median_by
 from portal.timefmt import local_date, local_day_bounds
@@ -129,7 +129,7 @@ def heat_cells(conn: Connection, clauses, cells_per_degree: int = 500) -> list[d
             func.round(SR.lat * cells_per_degree).label("gy"),
             func.round(SR.long * cells_per_degree).label("gx"),
         )
-        .where(SR.lat.is_not(None), SR.long.is_not(None), SR.location_precision == "point_3dp", *clauses)
+        .where(SR.lat.is_not(None), SR.long.is_not(None), SR.location_precision.in_(POINT_PRECISIONS), *clauses)
         .subquery("cells")
     )
     query = select(inner.c.gy, inner.c.gx, func.count().label("n")).group_by(inner.c.gy, inner.c.gx)

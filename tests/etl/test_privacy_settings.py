@@ -74,3 +74,24 @@ def test_defaults_are_the_safe_ones():
 def test_privacy_setting_changes_exactly_its_rule(tmp_path, privacy, row, column, expected):
     rows = publish_with(tmp_path, privacy)
     assert rows.loc[row, column] == expected
+
+
+@pytest.mark.parametrize(
+    "decimals, lat, long, precision",
+    [
+        (3, "39.772", "-105.048", "point_3dp"),
+        (2, "39.77", "-105.05", "point_2dp"),
+        (1, "39.8", "-105", "point_1dp"),
+        (0, "40", "-105", "point_0dp"),
+    ],
+)
+def test_location_precision_says_how_many_decimals_were_kept(tmp_path, decimals, lat, long, precision):
+    """Every allowed coordinate_decimals publishes its own label, one the schema's enum describes
+    (the release validates: a label outside the enum would be quarantined as a schema violation)."""
+    from etl.validate import load_schema
+
+    rows = publish_with(tmp_path, f"coordinate_decimals = {decimals}")
+    assert rows.loc["P-1", ["lat", "long", "location_precision"]].tolist() == [lat, long, precision]
+    assert rows["location_precision"].tolist() == [precision, precision]
+    enum = next(f for f in load_schema("service_requests")["fields"] if f["name"] == "location_precision")
+    assert precision in enum["constraints"]["enum"]

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from sample_release import TZ, T
+from sqlalchemy import create_engine
 
 from portal import queries
 from portal.filters import Filters
@@ -59,6 +60,19 @@ def test_heat_cells_count_point_locations_only(conn):
     cells = queries.heat_cells(conn, [])
     assert sum(c["n"] for c in cells) == 13  # 15 minus SR-13 (sensitive) and SR-15 (no location)
     assert all(39.74 <= c["lat"] <= 39.77 for c in cells)
+
+
+def test_heat_cells_count_points_rounded_to_any_allowed_precision(make_release_db):
+    """A city publishing fewer decimals (privacy.coordinate_decimals) labels its points point_2dp
+    to point_0dp: they are on the heat map too."""
+    from sample_release import REQUESTS
+
+    coarser = {"SR-1": "point_0dp", "SR-2": "point_1dp", "SR-3": "point_2dp"}
+    specs = [(*s[:6], {**s[6], "location_precision": coarser[s[0]]}) if s[0] in coarser else s for s in REQUESTS]
+    engine = create_engine(make_release_db(specs=specs).url)
+    with engine.connect() as conn:
+        assert sum(c["n"] for c in queries.heat_cells(conn, [])) == 13
+    engine.dispose()
 
 
 def test_map_points_limit_and_overdue_flag(conn):
