@@ -13,8 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .datetimes import parse_datetimes
 from .sources import read_chunks
-from .transform import parse_datetimes
 
 
 def find_superseded(path: Path, profile, header: list[str], malformed: list | None = None, on_bad_row=None) -> set[int]:

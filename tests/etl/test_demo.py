@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from etl import demo
+from etl import demo, demo_city
 
 PROFILES = Path(__file__).resolve().parents[2] / "etl" / "profiles"
 COLUMNS = [
@@ -63,7 +63,7 @@ def profile():
 
 @pytest.fixture(scope="module")
 def polygons():
-    fc = demo.build_demo_boundaries()
+    fc = demo_city.build_demo_boundaries()
     return {f["properties"]["code"]: shapely.geometry.shape(f["geometry"]) for f in fc["features"]}
 
 
@@ -210,7 +210,7 @@ def test_open_share_and_neighborhood_effects(frame):
 
 def test_boundaries_file_matches_builder(polygons):
     on_disk = json.loads((PROFILES / "demo-neighborhoods.geojson").read_text(encoding="utf-8"))
-    assert on_disk == demo.build_demo_boundaries()
+    assert on_disk == demo_city.build_demo_boundaries()
     assert [f["properties"]["code"] for f in on_disk["features"]] == [f"N{i:02d}" for i in range(1, 13)]
     assert len({f["properties"]["name"] for f in on_disk["features"]}) == 12
 

@@ -1,4 +1,4 @@
-"""Layout rules from STYLE.md, checked on the source: who imports streamlit, what pages do."""
+"""Layout rules from STYLE.md, checked on the source: who imports streamlit, what pages do, module sizes."""
 
 from __future__ import annotations
 
@@ -54,9 +54,18 @@ def test_caches_take_the_release_version():
         assert [a.arg for a in func.args.args[:2]] == ["url", "version"], func.name
 
 
-@pytest.mark.parametrize("path", PY_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+# Every module of the read side, the write side and what they share; a longer one needs a reason.
+SIZED = sorted([*PY_FILES, *(ROOT / "etl").rglob("*.py"), *(ROOT / "core").rglob("*.py")])
+LONGER_FOR_A_REASON = {
+    "etl/profile.py": "KEYS declares every profile key with its type, default and help text, as data",
+    "etl/sources/csv.py": "the CSV reader and its paced read-ahead, owned by the source adapters' work",
+}
+
+
+@pytest.mark.parametrize("path", SIZED, ids=lambda p: str(p.relative_to(ROOT)))
 def test_modules_stay_small(path):
-    assert len(path.read_text(encoding="utf-8").splitlines()) <= 300
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= (400 if str(path.relative_to(ROOT)) in LONGER_FOR_A_REASON else 300)
 
 
 def test_cache_resource_only_for_the_engine():

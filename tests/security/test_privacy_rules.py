@@ -17,7 +17,8 @@ import pytest
 from pii import CITIES
 from published import read_rows, releases
 
-from etl.privacy import CONTACT_NAME, INTERSECTION
+from etl.privacy import INTERSECTION
+from etl.scrub import CONTACT_NAME
 from etl.validate import load_schema
 
 SCHEMA = {f["name"]: f for f in load_schema("service_requests")["fields"]}
@@ -93,7 +94,7 @@ def test_hostile_text_is_scrubbed_and_cut(hostile_scrubbed):
 def test_schema_length_limits_apply_to_every_text_field():
     """council_district (64) and status_description (100) are cut to the schema, not to a fixed 200:
     a longer value used to fail validation and take the whole row out of the release."""
-    from etl.privacy import scrub_columns
+    from etl.scrub import scrub_columns
 
     frame = pd.DataFrame(
         {
@@ -132,13 +133,13 @@ def test_schema_length_limits_apply_to_every_text_field():
     ],
 )
 def test_scrub_text_names_invisible_characters_and_cuts(raw, expected):
-    from etl.privacy import scrub_text
+    from etl.scrub import scrub_text
 
     assert scrub_text(raw, 2000) == expected
 
 
 def test_name_rule_leaves_request_types_and_neighborhoods_alone():
-    from etl.privacy import scrub_columns
+    from etl.scrub import scrub_columns
 
     frame = pd.DataFrame(
         {
@@ -157,7 +158,7 @@ def test_name_rule_leaves_request_types_and_neighborhoods_alone():
 
 
 def test_request_type_scrubbing_also_cleans_the_code_made_from_it():
-    from etl.privacy import scrub_columns
+    from etl.scrub import scrub_columns
 
     frame = pd.DataFrame(
         {
