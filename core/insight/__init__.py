@@ -7,8 +7,8 @@
 * ``repeat_locations`` (``repeats``): places with far more requests of a type than expected.
 
 Every function takes the frame (pandas or pyarrow), ``as_of`` (a timezone-aware time: nothing
-here reads the clock) and ``Settings``, and returns a frame. The methods are explained in
-docs/methods.md.
+here reads the clock) and ``Settings``; each returns a frame whose columns are exactly the
+fields of its schema in ``schemas/`` (``SCHEMAS``). The methods are explained in docs/methods.md.
 """
 
 from .comparison import fair_comparison
@@ -18,8 +18,18 @@ from .repeats import repeat_locations
 from .rising import citywide_surges, history_note, rising_cells
 from .settings import HELP, SETTINGS, Settings
 
+# resource name -> (function, schema file in schemas/)
+SCHEMAS = {
+    "rising_cells": "rising_cells.schema.json",
+    "citywide_surges": "citywide_surges.schema.json",
+    "fair_comparison": "fair_comparison.schema.json",
+    "completion_estimates": "completion_estimates.schema.json",
+    "repeat_locations": "repeat_locations.schema.json",
+}
+
 __all__ = [
     "HELP",
+    "SCHEMAS",
     "SETTINGS",
     "InsightInputError",
     "Settings",
