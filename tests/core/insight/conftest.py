@@ -42,3 +42,47 @@ def demo(tmp_path_factory) -> Published:
     )
     assert made.returncode == 0, made.stderr
     return Published(publish("demo", base / "raw" / "requests.csv", base / "out", DEMO_AS_OF))
+
+
+# --- the real cities (../shared/data), each published once a session --------------------------
+
+REAL_AS_OF = "2026-01-01T00:00:00+00:00"
+RAW = {
+    "new-york-city": ("new-york-city", "test_sample3.csv"),
+    "los-angeles": ("los-angeles", "MyLA311_Service_Request_Data_2017_Subset.csv"),
+}
+
+
+@pytest.fixture(scope="session")
+def _real_cache(tmp_path_factory) -> dict:
+    return {"base": tmp_path_factory.mktemp("insight-real")}
+
+
+def _real(cache: dict, key: str, build) -> Published:
+    if key not in cache:
+        cache[key] = Published(build(cache["base"] / key))
+    return cache[key]
+
+
+@pytest.fixture
+def nyc(shared_data, _real_cache) -> Published:
+    folder, name = RAW["new-york-city"]
+    return _real(_real_cache, "nyc", lambda out: publish("new-york-city", shared_data / folder / name, out, REAL_AS_OF))
+
+
+@pytest.fixture
+def la(shared_data, _real_cache) -> Published:
+    folder, name = RAW["los-angeles"]
+    return _real(_real_cache, "la", lambda out: publish("los-angeles", shared_data / folder / name, out, REAL_AS_OF))
+
+
+@pytest.fixture
+def la_history(shared_data, _real_cache) -> Published:
+    """Los Angeles' extract rebuilt as 120 days of history (bench.history, seed 1), published."""
+    from bench import history
+
+    def build(out: Path) -> Path:
+        raw = history.spread_extract(history.EXTRACTS["la"], out.parent / "la-history.csv", 120, seed=1)
+        return publish("los-angeles", raw, out, "2100-01-01T00:00:00+00:00")
+
+    return _real(_real_cache, "la_history", build)
