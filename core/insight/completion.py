@@ -7,8 +7,9 @@ lookback (the ``completion_lookback_days`` before ``as_of``) and at least
 The group's Kaplan-Meier curve (``survival.product_limit``) learns from the lookback only:
 closures in it, and requests still open at its end counted as "not closed yet". The estimate
 is conditional on the request's age: for a request open 10 days, "half of the requests still
-open after 10 days close by ...". Closures later than ``as_of`` count as not yet happened;
-requests marked closed without a close date are left out.
+open after 10 days close by ...", with the sample's size allowed for (``predictive_share``).
+Closures later than ``as_of`` count as not yet happened; requests marked closed without a close
+date are left out.
 
 ``overdue``: open, and past the city's own expected date, or older than the type's target
 (the portal's definition, ``portal.metrics``).
@@ -59,6 +60,15 @@ COLUMNS = [
 DAY = pd.Timedelta(days=1)
 
 
+def predictive_share(share: float, n) -> np.ndarray:
+    """The share of the ``n`` similar requests to look up so that a *new* request closes by that
+    date with chance ``share``: ``share * (n + 1) / n``. A plain 9-in-10 point of 30 requests is
+    reached by the next request only about 27 times in 31 (87 %); with the correction, at least 9
+    in 10 (as the usual prediction interval from a sample). Above 1: no such date."""
+    n = np.asarray(n, dtype="float64")
+    return share * (n + 1) / n
+
+
 def observations(frame: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> pd.DataFrame:
     """The requests seen during the lookback, with ``entry``/``exit`` ages in days and ``closed``."""
     start = days_before(as_of, settings.completion_lookback_days)
@@ -99,8 +109,9 @@ def _estimate_level(open_rows: pd.DataFrame, found: dict[tuple, Curve], keys: li
         part = pd.DataFrame(index=group.index[ok])
         part["similar_closed"] = curve.closures
         part["similar_open_at_age"] = at_risk[ok]
-        part["p50"] = curve.quantile_after(ages[ok], 0.5)
-        part["p90"] = curve.quantile_after(ages[ok], 0.9)
+        n = at_risk[ok]
+        part["p50"] = curve.quantile_after(ages[ok], predictive_share(0.5, n))
+        part["p90"] = curve.quantile_after(ages[ok], predictive_share(0.9, n))
         parts.append(part)
     return pd.concat(parts) if parts else pd.DataFrame(columns=["similar_closed", "similar_open_at_age", "p50", "p90"])
 

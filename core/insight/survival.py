@@ -37,21 +37,22 @@ class Curve:
         left = np.searchsorted(self.exits, a, side="right")
         return entered - left
 
-    def quantile_after(self, ages, share: float) -> np.ndarray:
+    def quantile_after(self, ages, share) -> np.ndarray:
         """For requests still open at ``ages``: the age by which ``share`` of such requests are
-        closed, i.e. the first closure age t > age with S(t) <= (1 - share) * S(age). NaN when the
-        curve never gets there (not enough follow-up)."""
+        closed, i.e. the first closure age t > age with S(t) <= (1 - share) * S(age). ``share``
+        is one number or one per age. NaN when the curve never gets there (not enough follow-up)
+        and where ``share`` exceeds 1."""
         a = np.asarray(ages, dtype="float64")
+        share = np.broadcast_to(np.asarray(share, dtype="float64"), a.shape)
+        out = np.full(len(a), np.nan)
         if len(self.times) == 0:
-            return np.full(len(a), np.nan)
+            return out
         goal = (1 - share) * self.survival_at(a) + 1e-12
         start = np.searchsorted(self.times, a, side="right")
         # survival is non-increasing: the first index at or after start with survival <= goal
-        falling = -self.survival  # non-decreasing
-        first = np.searchsorted(falling, -goal, side="left")
+        first = np.searchsorted(-self.survival, -goal, side="left")
         k = np.maximum(first, start)
-        found = k < len(self.times)
-        out = np.full(len(a), np.nan)
+        found = (k < len(self.times)) & (share <= 1)
         out[found] = self.times[k[found]]
         return out
 

@@ -48,28 +48,43 @@ def test_completion_by_hand():
     out = completion_estimates(_city(), {"pothole": 3}, AS_OF, SETTINGS).set_index("service_request_id")
     assert list(out.reset_index().columns) == COLUMNS
     assert out.index.tolist() == ["r5", "other", "g1", "r7"]  # open requests, oldest first
-    # H's curve: S = 5/6 after 1 day, 1/2 after 2, 1/3 after 3, 0 after 5 (r7 left at 0.5 days)
-    # r5, open 4 days: S(4) = 1/3; half and 9 in 10 of those still open close by 5 days
+    # H's curve: S = 5/6 after 1 day, 1/2 after 2, 1/3 after 3, 0 after 5 (r7 left at 0.5 days).
+    # A date is where a share (n + 1) / n times the plain one of those still open is closed, n
+    # being how many were seen open past the request's age.
+    # r5, open 4 days: S(4) = 1/3, n = 1 (r6): half x 2/1 = all of them closed by 5 days; 9 in 10
+    # x 2 is more than all: no date
     r5 = out.loc["r5"]
     assert (r5["basis"], r5["similar_closed"], r5["similar_open_at_age"]) == ("type_neighborhood", 5, 1)
     assert r5["estimate_p50_datetime"] == r5["requested_datetime"] + 5 * DAY == AS_OF + DAY
-    assert r5["estimate_p90_datetime"] == AS_OF + DAY
-    # r7, open half a day: S(0.5) = 1: half by 2 days, 9 in 10 by 5
+    assert pd.isna(r5["estimate_p90_datetime"])
+    # r7, open half a day: S(0.5) = 1, n = 6: 0.5 x 7/6 closed (S <= 5/12) first at 3 days
     r7 = out.loc["r7"]
     assert (r7["basis"], r7["similar_open_at_age"]) == ("type_neighborhood", 6)
-    assert r7["estimate_p50_datetime"] == r7["requested_datetime"] + 2 * DAY
-    assert r7["estimate_p90_datetime"] == r7["requested_datetime"] + 5 * DAY
+    assert r7["estimate_p50_datetime"] == r7["requested_datetime"] + 3 * DAY
+    assert pd.isna(r7["estimate_p90_datetime"])  # 0.9 x 7/6 > 1
     assert r7["age_days"] == 0.5
+
+
+def test_nine_in_ten_allows_for_the_sample_size():
+    # 20 closures after 1, 2, ..., 20 days; a new request just in: n = 20 seen open past its age
+    rows = [_req(f"c{k}", 25, k) for k in range(1, 21)] + [_req("new", 0.001)]
+    out = completion_estimates(frame(rows), {}, AS_OF, SETTINGS).set_index("service_request_id")
+    new = out.loc["new"]
+    assert new["similar_open_at_age"] == 20
+    # plain: S <= 0.1 first at 18 days; with 0.9 x 21/20 = 0.945: S <= 0.055 first at 19 days
+    assert new["estimate_p90_datetime"] == new["requested_datetime"] + 19 * DAY
+    # half: 0.5 x 21/20 = 0.525, S <= 0.475 first at 11 days (plain: 10)
+    assert new["estimate_p50_datetime"] == new["requested_datetime"] + 11 * DAY
 
 
 def test_a_neighborhood_without_closures_falls_back_to_type_and_agency():
     out = completion_estimates(_city(), {"pothole": 3}, AS_OF, SETTINGS).set_index("service_request_id")
     g1 = out.loc["g1"]
     # pooled with H: S = 6/7 after 1 day (g1 itself at risk), 18/35 after 2, 12/35 after 3, 0 after 5;
-    # g1 open 1.5 days: S(1.5) = 6/7, half of that (3/7) first reached at 3 days, a tenth at 5
+    # g1 open 1.5 days: S(1.5) = 6/7, n = 5: 0.5 x 6/5 closed means S <= 0.4 x 6/7 = 12/35, at 3 days
     assert (g1["basis"], g1["similar_closed"], g1["similar_open_at_age"]) == ("type_agency", 5, 5)
     assert g1["estimate_p50_datetime"] == g1["requested_datetime"] + 3 * DAY
-    assert g1["estimate_p90_datetime"] == g1["requested_datetime"] + 5 * DAY
+    assert pd.isna(g1["estimate_p90_datetime"])  # 0.9 x 6/5 > 1
     other = out.loc["other"]
     assert (other["basis"], other["similar_closed"], other["similar_open_at_age"]) == ("none", 0, 0)
     assert pd.isna(other["estimate_p50_datetime"]) and pd.isna(other["estimate_p90_datetime"])

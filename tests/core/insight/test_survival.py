@@ -43,6 +43,12 @@ def test_quantile_after_an_age(age, share, expected):
     assert TEXTBOOK.quantile_after([age], share)[0] == expected
 
 
+def test_quantile_after_with_a_share_per_age():
+    got = TEXTBOOK.quantile_after([0.0, 0.0, 1.5, 0.0], [0.5, 0.9, 0.7, 1.2])
+    # 1.5 days: S = 5/6, 70% of those closed once S <= 0.25 (first at 5); a share above 1: none
+    assert got[:3].tolist() == [2.0, 5.0, 5.0] and np.isnan(got[3])
+
+
 def test_quantile_not_reached_is_nan():
     curve = product_limit([0] * 4, [1, 2, 9, 9], [True, True, False, False])  # S stops at 1/2
     assert curve.quantile_after([0.0], 0.5)[0] == 2.0
