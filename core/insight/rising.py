@@ -164,6 +164,12 @@ def flag_rising(tests: pd.DataFrame, settings: Settings) -> pd.Series:
     return (tests["q_value"] <= settings.fdr) & (tests["observed"] >= settings.rising_min_observed) & above
 
 
+def flag_surge(tests: pd.DataFrame, settings: Settings) -> pd.Series:
+    """Surge: rising (``flag_rising``) and at least ``surge_min_ratio`` times the expected volume."""
+    far = tests["ratio"].isna() | (tests["ratio"] >= settings.surge_min_ratio)
+    return flag_rising(tests, settings) & far
+
+
 def _named(tests: pd.DataFrame, frame: pd.DataFrame, with_hood: bool) -> pd.DataFrame:
     tests["service_name"] = tests["service_code"].map(first_name(frame, "service_code", "service_name"))
     if with_hood:
@@ -210,8 +216,7 @@ def citywide_surges(data, as_of, settings: Settings = SETTINGS, tz: str | None =
     the spread says how many neighborhoods share the rise."""
     frame, zone = _prepare(data, tz, "citywide_surges")
     tests, used = _run(frame, zone, as_of, settings.surge_windows_days, ["service_code"], settings)
-    far = tests["ratio"].isna() | (tests["ratio"] >= settings.surge_min_ratio)
-    tests["surge"] = flag_rising(tests, settings) & far
+    tests["surge"] = flag_surge(tests, settings)
     spread = [_spread(frame, window, exposures) for window, exposures in used.values()]
     if spread:
         tests = tests.merge(pd.concat(spread, ignore_index=True), on=["window_days", "service_code"], how="left")
