@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .frames import city_frame, days_before, first_name, intake_end, local_time
+from .frames import city_frame, common_name, days_before, intake_end, local_time
 from .settings import SETTINGS, Settings
 from .stats import bh_qvalues, clopper_pearson, median_interval, sign_test
 
@@ -73,7 +73,7 @@ def fair_comparison(
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
     out = pd.concat(parts, ignore_index=True)
-    out["neighborhood"] = out["neighborhood_code"].map(first_name(frame, "neighborhood_code", "neighborhood"))
+    out["neighborhood"] = out["neighborhood_code"].map(common_name(frame, "neighborhood_code", "neighborhood"))
     out["period_start_datetime"], out["period_end_datetime"] = start, end
     return out[COLUMNS].sort_values(["measure", "neighborhood_code"], kind="stable", ignore_index=True)
 

@@ -86,7 +86,7 @@ def as_known_at(data, moment) -> pd.DataFrame:
     return known.reset_index(drop=True)
 
 
-def first_name(frame: pd.DataFrame, code: str, name: str) -> pd.Series:
+def common_name(frame: pd.DataFrame, code: str, name: str) -> pd.Series:
     """The most common ``name`` of each ``code`` (ties: the first in alphabetical order)."""
     counts = frame.groupby([code, name], observed=True, dropna=True).size().reset_index(name="n")
     counts = counts.sort_values([code, "n", name], ascending=[True, False, True])

@@ -20,7 +20,7 @@ from __future__ import annotations
 import pandas as pd
 from scipy import stats
 
-from .frames import city_frame, days_before, first_name, intake_end, local_time
+from .frames import city_frame, common_name, days_before, intake_end, local_time
 from .settings import SETTINGS, Settings
 from .stats import bh_qvalues, clopper_pearson
 
@@ -101,8 +101,8 @@ def repeat_locations(data, as_of, settings: Settings = SETTINGS, tz: str | None 
 
 def _named(cells: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
     """Names of neighborhood and type, and each place's most common published address."""
-    cells["neighborhood"] = cells["neighborhood_code"].map(first_name(points, "neighborhood_code", "neighborhood"))
-    cells["service_name"] = cells["service_code"].map(first_name(points, "service_code", "service_name"))
+    cells["neighborhood"] = cells["neighborhood_code"].map(common_name(points, "neighborhood_code", "neighborhood"))
+    cells["service_name"] = cells["service_code"].map(common_name(points, "service_code", "service_name"))
     counts = points.groupby([*PLACE, "address"]).size().rename("n").reset_index()
     counts = counts.sort_values([*PLACE, "n", "address"], ascending=[True, True, False, True])
     address = counts.drop_duplicates(PLACE)[[*PLACE, "address"]]

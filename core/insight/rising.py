@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .exposure import day_fractions, exposure, weekday_days, weekday_weights
-from .frames import city_frame, days_before, first_name, intake_end, local_time
+from .frames import city_frame, common_name, days_before, intake_end, local_time
 from .settings import SETTINGS, Settings
 from .stats import bh_qvalues, rate_ratio_test
 
@@ -171,9 +171,9 @@ def flag_surge(tests: pd.DataFrame, settings: Settings) -> pd.Series:
 
 
 def _named(tests: pd.DataFrame, frame: pd.DataFrame, with_hood: bool) -> pd.DataFrame:
-    tests["service_name"] = tests["service_code"].map(first_name(frame, "service_code", "service_name"))
+    tests["service_name"] = tests["service_code"].map(common_name(frame, "service_code", "service_name"))
     if with_hood:
-        tests["neighborhood"] = tests["neighborhood_code"].map(first_name(frame, "neighborhood_code", "neighborhood"))
+        tests["neighborhood"] = tests["neighborhood_code"].map(common_name(frame, "neighborhood_code", "neighborhood"))
     return tests
 
 
@@ -226,7 +226,7 @@ def citywide_surges(data, as_of, settings: Settings = SETTINGS, tz: str | None =
         tests = tests.reindex(columns=[*tests.columns, *SURGE_COLUMNS[-5:]])
     tests = _named(tests, frame, with_hood=False)
     tests["top_neighborhood"] = tests["top_neighborhood_code"].map(
-        first_name(frame, "neighborhood_code", "neighborhood")
+        common_name(frame, "neighborhood_code", "neighborhood")
     )
     return tests.sort_values(["window_days", "service_code"], kind="stable")[SURGE_COLUMNS].reset_index(drop=True)
 
