@@ -95,10 +95,8 @@ service_requests = Table(
     Column("quality_flags", String(300)),
     # Two covering indexes serve every page's default view: the trailing columns let the dashboard's
     # aggregates (cohort of a period, open backlog, a neighborhood's brief, a type's typical time)
-    # read the index alone instead of a million table rows (see BENCHMARKS.md, target 4). Each
-    # such index costs the load a sort of every row, so there are no others: dropping any of the
-    # five indexes we had before (RETIRED_INDEXES) left every default view within its target, at 1M
-    # rows.
+    # read the index alone instead of the table's rows. Each index costs the load a sort of every
+    # row, so there are no others (the default views' query budget is BENCHMARKS.md's queries target).
     Index(
         "ix_sr_neighborhood",
         "neighborhood_code",

@@ -44,8 +44,8 @@ def to_arrow(frame: pd.DataFrame, tz: str) -> pa.Table:
 def iso_local(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     """Timestamps (with a zone) -> ISO 8601 text in that zone with its UTC offset, e.g.
     '2024-03-10T03:15:00-04:00'. The same text as ``strftime('%Y-%m-%dT%H:%M:%S%z')`` with a colon in
-    the offset, thirty times faster: the wall-clock time is cast to text and the offset, which
-    takes a handful of values, is looked up."""
+    the offset, made column-wise in Arrow: the wall-clock time is cast to text and the offset, which
+    takes a handful of values, is looked up (no per-value Python call)."""
     seconds = col.cast(pa.timestamp("s", tz=col.type.tz), safe=False)
     local = pc.local_timestamp(seconds)
     wall = pc.utf8_replace_slice(local.cast(pa.string()), start=10, stop=11, replacement="T")

@@ -81,7 +81,7 @@ def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np
 
 
 def strptime(values: pd.Series, fmt: str) -> pd.Series:
-    """``pd.to_datetime(values, format=fmt, errors="coerce")`` as naive ``datetime64[us]``, many times faster.
+    """``pd.to_datetime(values, format=fmt, errors="coerce")`` as naive ``datetime64[us]``, column-wise.
 
     Text in the format's canonical form (fixed width: every field zero-padded, AM/PM in capitals)
     that is a real date and time from 1900 on is read from its bytes with numpy. Everything else

@@ -22,8 +22,8 @@ def find_superseded(path: Path, profile, header: list[str], malformed: list | No
 
     Ids, update texts and row numbers are kept as Arrow arrays (a few dozen bytes a row, no
     Python objects); only the rows of ids that appear more than once become a DataFrame. The CSV
-    reader parses with threads (this scan runs before the transform's workers start): at 1M rows
-    1.1-1.3 s instead of 1.6-1.9 s. Rows it had to skip only tell the caller to locate them exactly
+    reader parses with threads (this scan runs before the transform's workers start, so the cores
+    are free). Rows it had to skip only tell the caller to locate them exactly
     (``malformed``), so the order in which threads report them does not matter.
     """
     id_col = profile.columns["service_request_id"]

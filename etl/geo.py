@@ -43,8 +43,9 @@ class Neighborhoods:
 
         Points on a shared edge go to the first polygon.
 
-        Each polygon is prepared once and tested only against the points inside its bounding box:
-        about 20 times faster than an STRtree query on a city's detailed boundaries.
+        Each polygon is prepared once and tested only against the points inside its bounding box,
+        so a point is tested against the few polygons whose box holds it, with numpy doing the
+        box test for every point at once.
         """
         x, y = lon.to_numpy(dtype=float), lat.to_numpy(dtype=float)
         hit = np.full(len(x), -1)

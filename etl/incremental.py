@@ -112,8 +112,8 @@ def write_typed(carry: CarryOver, staging) -> None:
     """The new release's Parquet rows: the carried-over ones, then the winners, a few row groups in
     memory at a time. Each row group of the current release but the last becomes one row group
     without the replaced rows, its ``staging.dictionary_columns`` read and written as dictionaries
-    (``Staging.write_row_group``: about a third less CPU and 190 MB less memory than decoding and
-    encoding them at 1M rows, BENCHMARKS.md, target 6). The last one and the winners are cut into
+    (``Staging.write_row_group``: the strings are neither decoded nor encoded again, and each column
+    holds one copy of each distinct value). The last one and the winners are cut into
     row groups of the usual size. A full run writes row groups of that size throughout; the rows
     and their types are the same either way. The Staging writer casts the rows read back (ms
     timestamps) to the published types."""

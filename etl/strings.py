@@ -1,7 +1,7 @@
 """Text values of the transform: repaired (mojibake), spaces collapsed, cased, made into codes.
 
-311 text repeats a lot (a million rows may hold a few thousand distinct resolution notes), so the
-slow per-value Python work runs once per distinct value (``on_unique``).
+311 text repeats a lot (the same few thousand resolution notes, types and agencies on many rows),
+so the slow per-value Python work runs once per distinct value (``on_unique``).
 """
 
 from __future__ import annotations

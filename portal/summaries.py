@@ -1,8 +1,8 @@
 """Figures that are fixed for a release, computed once when it is loaded (table ``summaries``).
 
 The home page's headline, the Performance page's default tables and the unfiltered counts (the
-Map and Data pages' default view) depend on nothing but the release, yet each takes hundreds of
-milliseconds to seconds over a million rows. ``compute`` runs the live functions
+Map and Data pages' default view) depend on nothing but the release, yet each reads most of the
+table. ``compute`` runs the live functions
 (``metrics.headline``, ``performance.performance_table``, ``queries.count_where``) at load time,
 in the load's transaction, and stores their results as JSON (floats round-trip exactly); the
 readers here return the stored figures for the release they are asked about, and fall back to
