@@ -1,0 +1,159 @@
+"""One worker's database access: the engine, the current release, and finished answers.
+
+Every answer starts by asking the database which release is current (one indexed query, as each
+dashboard page run does), and everything else is kept under that version: the release's
+metadata and vocabulary (``Current``) and finished answers (``AnswerCache``). Publishing a new
+release therefore changes the next answer of every worker, with no invalidation and no restart.
+
+Every query is bounded in time (``query_timeout``): SQLite connections get a progress handler that
+interrupts a statement past its deadline, PostgreSQL connections a ``statement_timeout``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from portal import db, package, queries
+from portal.catalog import geometry_bounds
+from portal.filters import Vocabulary
+
+PROGRESS_STEPS = 1000  # SQLite virtual-machine steps between two looks at the clock
+
+
+class NoRelease(Exception):
+    """The database holds no current release (nothing published yet, or unreachable)."""
+
+
+@dataclass(frozen=True)
+class Current:
+    """What every answer about release ``release.version`` needs, read once per version."""
+
+    release: db.Release
+    vocab: Vocabulary
+    targets: dict[str, float]
+    service_types: list[dict]
+    resources: list[package.Resource]
+    first: object  # first requested_datetime (naive UTC) or None
+    last: object
+    bounds: tuple[float, float, float, float] | None
+
+    @property
+    def version(self) -> str:
+        return self.release.version
+
+
+def install_timeout(engine: Engine, seconds: float) -> None:
+    """Bound every statement on ``engine`` to ``seconds`` (see the module docstring)."""
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _progress(dbapi_conn, record):
+            info = record.info
+            info["deadline"] = math.inf
+            dbapi_conn.set_progress_handler(lambda: time.monotonic() > info["deadline"], PROGRESS_STEPS)
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _deadline(conn, _cursor, _statement, _parameters, _context, _many):
+            conn.info["deadline"] = time.monotonic() + seconds
+
+    elif engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "do_connect")
+        def _statement_timeout(_dialect, _record, _cargs, cparams):
+            cparams["options"] = f"{cparams.get('options', '')} -c statement_timeout={int(seconds * 1000)}".strip()
+
+
+def is_timeout(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "interrupted" in text or "statement timeout" in text or "canceling statement" in text
+
+
+class AnswerCache:
+    """Finished answers ``(body, headers)`` by key, least recently used dropped first, at most
+    ``max_bytes`` of bodies."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple, tuple[bytes, dict]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> tuple[bytes, dict] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, answer: tuple[bytes, dict]) -> None:
+        if len(answer[0]) > self.max_bytes // 4:  # one big answer must not flush the rest
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = answer
+            self._size += len(answer[0])
+            while self._size > self.max_bytes:
+                _, (old, _) = self._items.popitem(last=False)
+                self._size -= len(old)
+
+
+class Service:
+    """The database behind one worker process."""
+
+    def __init__(self, db_url: str, query_timeout: float, cache_bytes: int):
+        self.url = db.resolve_url(db_url)
+        self.engine = db.make_engine(self.url)
+        install_timeout(self.engine, query_timeout)
+        self.answers = AnswerCache(cache_bytes)
+        self._current: Current | None = None
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def connect(self):
+        with self.engine.connect() as conn:
+            yield conn
+
+    def current(self) -> Current:
+        """The current release (raises ``NoRelease``)."""
+        version = db.current_version(self.engine)
+        if version is None:
+            raise NoRelease()
+        found = self._current
+        if found is not None and found.version == version:
+            return found
+        with self._lock:
+            if self._current is None or self._current.version != version:
+                self._current = self._read(version)
+                self.answers = AnswerCache(self.answers.max_bytes)  # answers of the old release go
+            return self._current
+
+    def _read(self, version: str) -> Current:
+        release = db.load_release(self.engine, version)
+        if release is None:
+            raise NoRelease()
+        with self.connect() as conn:
+            first, last = queries.requested_span(conn)
+            nbhds = queries.list_neighborhoods(conn, with_geometry=True)
+            return Current(
+                release=release,
+                vocab=queries.vocabulary(conn, release.timezone),
+                targets=queries.service_targets(conn),
+                service_types=queries.list_service_types(conn),
+                resources=package.resources(release),
+                first=first,
+                last=last,
+                bounds=geometry_bounds(n["geometry"] for n in nbhds),
+            )
+
+    def dispose(self) -> None:
+        self.engine.dispose()
