@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 
 from portal.api import catalog, feeds, open311, query
 from portal.api import settings as settings_mod
-from portal.api.http import ApiError, HeadAsGet, error_response, release_headers
+from portal.api.http import ApiError, HeadAndNosniff, error_response, release_headers
 from portal.api.state import NoRelease, Service, is_timeout
 
 log = logging.getLogger("portal.api")
@@ -112,7 +112,7 @@ def create_app(settings=None) -> FastAPI:
         allow_headers=["If-None-Match", "If-Modified-Since"],
         expose_headers=EXPOSED,
     )
-    app.add_middleware(HeadAsGet)
+    app.add_middleware(HeadAndNosniff)
     _handlers(app)
     _meta_routes(app)
     for module in (open311, feeds, catalog, query):

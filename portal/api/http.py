@@ -124,22 +124,26 @@ def answer(
     return Response(body, media_type=media_type, headers={**head, **own})
 
 
-class HeadAsGet:
+class HeadAndNosniff:
     """ASGI middleware: HEAD is answered as GET without the body (link checkers and catalog
-    harvesters probe download URLs with HEAD)."""
+    harvesters probe download URLs with HEAD), and every answer says ``X-Content-Type-Options:
+    nosniff`` (a browser never runs data text in a JSON or XML answer as a page)."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] != "HEAD":
+        if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        head = scope["method"] == "HEAD"
 
-        async def headers_only(message):
-            if message["type"] == "http.response.body":
+        async def send_on(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"x-content-type-options", b"nosniff")]}
+            elif message["type"] == "http.response.body" and head:
                 if message.get("more_body"):
                     return
                 message = {"type": "http.response.body", "body": b"", "more_body": False}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, headers_only)
+        await self.app({**scope, "method": "GET"} if head else scope, receive, send_on)
