@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from portal.export import public_record
+from portal.export import records
 from portal.filters import (
     API_PAGING,
     Filters,
@@ -171,10 +171,14 @@ def parse_requests(
     return RequestQuery(ids, filters, page, size), errors
 
 
+def request_records(rows: list, tz_name: str) -> list[dict]:
+    """Requests (dicts, or tuples of the published columns): the specification's fields in its
+    order, then the published extensions."""
+    return records(rows, tz_name, (*SPEC_FIELDS, *EXTENSION_FIELDS))
+
+
 def request_record(row: dict, tz_name: str) -> dict:
-    """One request: the specification's fields in its order, then the published extensions."""
-    record = public_record(row, tz_name)
-    return {name: record[name] for name in (*SPEC_FIELDS, *EXTENSION_FIELDS)}
+    return request_records([row], tz_name)[0]
 
 
 def service_record(service_type: dict) -> dict:

@@ -185,19 +185,21 @@ def get_request(conn: Connection, request_id: str) -> dict | None:
     return dict(row) if row else None
 
 
+def page_rows(conn: Connection, clauses, limit: int, offset: int = 0, newest_first: bool = False) -> list:
+    """The matching rows as tuples of PUBLIC_COLUMNS (the cheapest form to fetch), oldest request
+    first (the Data page's export and the query API) or newest first (Open311), at most ``limit``
+    after skipping ``offset``. Ties are broken by request id, so pages never overlap."""
+    order = (SR.requested_datetime, SR.service_request_id)
+    if newest_first:
+        order = tuple(c.desc() for c in order)
+    query = select(service_requests).where(*clauses).order_by(*order).limit(limit).offset(offset)
+    return [tuple(r) for r in conn.execute(query)]
+
+
 def export_rows(conn: Connection, clauses, limit: int, offset: int = 0) -> list[dict]:
     """Published columns of the matching rows, oldest first, at most ``limit`` rows after skipping
     ``offset`` (the Data page's export is the first page; the query API pages through the rest)."""
-    order = (SR.requested_datetime, SR.service_request_id)
-    query = select(service_requests).where(*clauses).order_by(*order).limit(limit).offset(offset)
-    return [dict(r) for r in conn.execute(query).mappings()]
-
-
-def newest_rows(conn: Connection, clauses, limit: int, offset: int = 0) -> list[dict]:
-    """Published columns of the matching rows, newest request first (Open311's order)."""
-    order = (SR.requested_datetime.desc(), SR.service_request_id.desc())
-    query = select(service_requests).where(*clauses).order_by(*order).limit(limit).offset(offset)
-    return [dict(r) for r in conn.execute(query).mappings()]
+    return [dict(zip(PUBLIC_COLUMNS, r)) for r in page_rows(conn, clauses, limit, offset)]
 
 
 def rows_by_ids(conn: Connection, ids: Sequence[str]) -> list[dict]:
@@ -205,10 +207,8 @@ def rows_by_ids(conn: Connection, ids: Sequence[str]) -> list[dict]:
     ids are left out."""
     if not ids:
         return []
-    found = {
-        r["service_request_id"]: dict(r)
-        for r in conn.execute(select(service_requests).where(SR.service_request_id.in_(ids))).mappings()
-    }
+    match = SR.service_request_id == ids[0] if len(ids) == 1 else SR.service_request_id.in_(ids)
+    found = {r["service_request_id"]: dict(r) for r in conn.execute(select(service_requests).where(match)).mappings()}
     return [found[i] for i in ids if i in found]
 
 

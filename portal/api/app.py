@@ -64,7 +64,7 @@ def _handlers(app: FastAPI) -> None:
 
 def _meta_routes(app: FastAPI) -> None:
     @app.get("/", summary="What this server offers, and the release it serves", operation_id="index")
-    def index(request: Request) -> Response:
+    async def index(request: Request) -> Response:
         cur = request.app.state.service.current()
         paths = {
             "open311_discovery": "/open311/v2/discovery.json",
@@ -77,7 +77,7 @@ def _meta_routes(app: FastAPI) -> None:
         return JSONResponse(body, headers=release_headers(cur, app.state.settings.max_age))
 
     @app.get("/health", summary="200 while a release is served (for load balancers)", operation_id="health")
-    def health(request: Request) -> Response:
+    async def health(request: Request) -> Response:
         cur = request.app.state.service.current()
         return JSONResponse({"status": "ok", "release": cur.version}, headers={"Cache-Control": "no-store"})
 

@@ -52,11 +52,11 @@ def _json(value) -> bytes:
     response_class=Response,
     responses=openapi.responses("application/json", {"type": "object", "required": ["conformsTo", "dataset"]}),
 )
-def data_json(request: Request) -> Response:
+async def data_json(request: Request) -> Response:
     app, cur = _current(request)
     ctx = context(request, cur)
     build = lambda: _json(catalog.data_json(cur.release, cur.resources, ctx))  # noqa: E731
-    return answer(
+    return await answer(
         request, app.service, cur, build, JSON, max_age=app.settings.max_age, vary=f"{ctx.api} {ctx.dashboard}"
     )
 
@@ -68,12 +68,13 @@ def data_json(request: Request) -> Response:
     response_class=Response,
     responses=openapi.responses("application/json", {"type": "object"}, (400, 404, 503)),
 )
-def table_schema(request: Request, resource: str) -> Response:
+async def table_schema(request: Request, resource: str) -> Response:
     app, cur = _current(request)
     schema = package.table_schema(cur.release, resource)
     if schema is None:
         raise ApiError(404, [f"No table {quoted(resource)} with a Table Schema in release {cur.version}."])
-    return answer(request, app.service, cur, lambda: _json(schema), JSON, max_age=app.settings.max_age)
+    build = lambda: _json(schema)  # noqa: E731
+    return await answer(request, app.service, cur, build, JSON, max_age=app.settings.max_age, inline=True)
 
 
 def _published(cur, path: str):
@@ -100,7 +101,7 @@ def _published(cur, path: str):
         },
     },
 )
-def published_file(request: Request, version: str, path: str) -> Response:
+async def published_file(request: Request, version: str, path: str) -> Response:
     app, cur = _current(request)
     if version != cur.version:
         raise ApiError(

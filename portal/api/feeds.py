@@ -42,7 +42,7 @@ def _context(request: Request, cur, query: feeds.FeedQuery) -> feeds.FeedContext
     responses=openapi.responses("application/atom+xml", openapi.xml_schema(), (400, 503), "xml"),
     openapi_extra={"parameters": openapi.parameters(feeds.FEED_PARAMS)},
 )
-def requests_feed(request: Request) -> Response:
+async def requests_feed(request: Request) -> Response:
     app = request.app.state
     cur = app.service.current()
     query, errors = feeds.parse_feed(query_params(request), cur.vocab)
@@ -58,4 +58,4 @@ def requests_feed(request: Request) -> Response:
         return feeds.atom_feed(found, query, ctx, rel.timezone)
 
     vary = f"{ctx.self_url} {ctx.dashboard_url}"
-    return answer(request, app.service, cur, build, ATOM, max_age=app.settings.max_age, vary=vary)
+    return await answer(request, app.service, cur, build, ATOM, max_age=app.settings.max_age, vary=vary)

@@ -17,6 +17,7 @@ from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import unquote_to_bytes
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -95,7 +96,7 @@ def _not_modified(request: Request, etag: str, created: datetime) -> bool:
     return False
 
 
-def answer(
+async def answer(
     request: Request,
     service: Service,
     cur: Current,
@@ -105,10 +106,14 @@ def answer(
     max_age: int,
     vary: str = "",
     headers: dict | None = None,
+    inline: bool = False,
 ) -> Response:
     """A cacheable answer about release ``cur``: 304 when the client holds it, else ``build()``'s
     bytes (and headers of its own, e.g. the next page's link), from the worker's cache when built
-    before. ``vary``: what else the bytes depend on (the base address of their links)."""
+    before. ``vary``: what else the bytes depend on (the base address of their links).
+
+    ``build`` runs in a thread, so a long query never holds up the worker's other answers; a
+    ``build`` that is one indexed lookup runs ``inline`` (a thread costs more than the lookup)."""
     key = (cur.version, request.url.path, request.url.query, vary)
     digest = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:24]
     etag = f'W/"{cur.version}-{digest}"'
@@ -117,7 +122,7 @@ def answer(
         return Response(status_code=304, headers=head)
     built = service.answers.get(key)
     if built is None:
-        built = build()
+        built = build() if inline else await run_in_threadpool(build)
         built = (built, {}) if isinstance(built, bytes) else built
         service.answers.put(key, built)
     body, own = built

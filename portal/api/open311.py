@@ -37,32 +37,34 @@ def _context(request: Request, allowed: dict[str, str] | None = BASIC):
 
 
 def discovery(fmt: str):
-    def endpoint(request: Request) -> Response:
+    async def endpoint(request: Request) -> Response:
         app, cur, params = _context(request)
         base = base_url(request, app.settings.public_url)
         pub = publisher(cur.release)
         contact = app.settings.contact or " ".join(x for x in (pub["name"], pub["email"]) if x)
         doc = georeport.discovery(cur.release.created, contact, f"{base}/open311/v2", not cur.release.is_demo)
         build = lambda: georeport.render("discovery", doc, fmt)  # noqa: E731
-        return answer(
-            request, app.service, cur, build, georeport.MEDIA_TYPES[fmt], max_age=app.settings.max_age, vary=base
+        media = georeport.MEDIA_TYPES[fmt]
+        return await answer(
+            request, app.service, cur, build, media, max_age=app.settings.max_age, vary=base, inline=True
         )
 
     return endpoint
 
 
 def services(fmt: str):
-    def endpoint(request: Request) -> Response:
+    async def endpoint(request: Request) -> Response:
         app, cur, params = _context(request)
         records = [georeport.service_record(t) for t in cur.service_types]
         build = lambda: georeport.render("services", records, fmt)  # noqa: E731
-        return answer(request, app.service, cur, build, georeport.MEDIA_TYPES[fmt], max_age=app.settings.max_age)
+        media = georeport.MEDIA_TYPES[fmt]
+        return await answer(request, app.service, cur, build, media, max_age=app.settings.max_age, inline=True)
 
     return endpoint
 
 
 def requests_list(fmt: str):
-    def endpoint(request: Request) -> Response:
+    async def endpoint(request: Request) -> Response:
         app, cur, params = _context(request, None)  # parse_requests reports unknown parameters
         rel = cur.release
         query, errors = georeport.parse_requests(params, cur.vocab, rel.as_of, app.settings.max_page_size)
@@ -76,16 +78,16 @@ def requests_list(fmt: str):
                 else:
                     clauses = queries.filter_clauses(query.filters, rel.as_of, rel.timezone, cur.targets)
                     offset = (query.page - 1) * query.page_size
-                    rows = queries.newest_rows(conn, clauses, query.page_size, offset)
-            return georeport.render("service_requests", [georeport.request_record(r, rel.timezone) for r in rows], fmt)
+                    rows = queries.page_rows(conn, clauses, query.page_size, offset, newest_first=True)
+            return georeport.render("service_requests", georeport.request_records(rows, rel.timezone), fmt)
 
-        return answer(request, app.service, cur, build, georeport.MEDIA_TYPES[fmt], max_age=app.settings.max_age)
+        return await answer(request, app.service, cur, build, georeport.MEDIA_TYPES[fmt], max_age=app.settings.max_age)
 
     return endpoint
 
 
 def request_one(fmt: str):
-    def endpoint(request: Request, service_request_id: str) -> Response:
+    async def endpoint(request: Request, service_request_id: str) -> Response:
         app, cur, params = _context(request)
         request_id, problem = clean_request_id(service_request_id)
         if problem or request_id is None or "\ufffd" in service_request_id:
@@ -98,7 +100,8 @@ def request_one(fmt: str):
                 raise ApiError(404, [f"No service request {quoted(request_id, 64)} in release {cur.version}."])
             return georeport.render("service_requests", [georeport.request_record(rows[0], cur.release.timezone)], fmt)
 
-        return answer(request, app.service, cur, build, georeport.MEDIA_TYPES[fmt], max_age=app.settings.max_age)
+        media = georeport.MEDIA_TYPES[fmt]
+        return await answer(request, app.service, cur, build, media, max_age=app.settings.max_age, inline=True)
 
     return endpoint
 

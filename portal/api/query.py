@@ -69,13 +69,13 @@ def _document(rel, filters, page, size, total, pages, rows) -> bytes:
         "total": total,
         **pages,
         "caveats": CAVEATS + list((rel.datapackage.get("x_portal") or {}).get("caveats") or []),
-        "rows": [export.public_record(r, rel.timezone) for r in rows],
+        "rows": export.records(rows, rel.timezone),
     }
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def requests_query(fmt: str):
-    def endpoint(request: Request) -> Response:
+    async def endpoint(request: Request) -> Response:
         app = request.app.state
         cur = app.service.current()
         rel = cur.release
@@ -86,7 +86,7 @@ def requests_query(fmt: str):
             clauses = queries.filter_clauses(filters, rel.as_of, rel.timezone, cur.targets)
             with app.service.connect() as conn:
                 total = summaries.count_where(conn, rel.version, clauses)
-                rows = queries.export_rows(conn, clauses, size, (page - 1) * size)
+                rows = queries.page_rows(conn, clauses, size, (page - 1) * size)
             pages = _page_links(base, filters, fmt, page, size, total)
             headers = {"X-Total-Count": str(total)}
             if any(pages.values()):
@@ -97,7 +97,7 @@ def requests_query(fmt: str):
             headers["Content-Disposition"] = f'inline; filename="{name}"'
             return export.rows_csv(rows, rel.timezone), headers
 
-        return answer(request, app.service, cur, build, MEDIA[fmt], max_age=app.settings.max_age, vary=base)
+        return await answer(request, app.service, cur, build, MEDIA[fmt], max_age=app.settings.max_age, vary=base)
 
     return endpoint
 

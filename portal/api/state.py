@@ -12,15 +12,16 @@ interrupts a statement past its deadline, PostgreSQL connections a ``statement_t
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError, OperationalError
 
 from portal import db, package, queries
 from portal.catalog import geometry_bounds
@@ -77,6 +78,40 @@ def is_timeout(exc: OperationalError) -> bool:
     return "interrupted" in text or "statement timeout" in text or "canceling statement" in text
 
 
+def _file_identity(path: str) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def make_api_engine(url: str) -> Engine:
+    """An engine whose connections are kept and reused: an answer then costs no file open.
+
+    For PostgreSQL that is ``portal.db``'s engine (pooled already). A SQLite connection is kept too,
+    but checked out only while the file it opened is still the file at the path (same device and
+    inode): the ETL publishes a full release by renaming a new file over the old one, and a kept
+    connection would go on reading the old file (portal.db's engine opens one per use instead).
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return db.make_engine(url)
+    path = parsed.database
+    engine = create_engine(url, pool_size=8, max_overflow=32, connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _opened(_dbapi_conn, record):
+        record.info["file"] = _file_identity(path)
+
+    @event.listens_for(engine, "checkout")
+    def _still_the_file(_dbapi_conn, record, _proxy):
+        if record.info.get("file") != _file_identity(path):
+            raise DisconnectionError("the database file was replaced")  # the pool opens a new connection
+
+    return engine
+
+
 class AnswerCache:
     """Finished answers ``(body, headers)`` by key, least recently used dropped first, at most
     ``max_bytes`` of bodies."""
@@ -112,7 +147,7 @@ class Service:
 
     def __init__(self, db_url: str, query_timeout: float, cache_bytes: int):
         self.url = db.resolve_url(db_url)
-        self.engine = db.make_engine(self.url)
+        self.engine = make_api_engine(self.url)
         install_timeout(self.engine, query_timeout)
         self.answers = AnswerCache(cache_bytes)
         self._current: Current | None = None

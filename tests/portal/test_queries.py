@@ -104,11 +104,12 @@ def test_list_neighborhoods_parses_geometry(conn):
     assert rows[0]["geometry"]["type"] == "Polygon"
 
 
-def test_export_rows_pages_oldest_first_and_newest_rows_the_other_way(conn):
+def test_export_rows_pages_oldest_first_and_page_rows_also_the_other_way(conn):
     every = [r["service_request_id"] for r in queries.export_rows(conn, [], 100)]
     assert every[:3] == ["SR-14", "SR-7", "SR-8"] and len(every) == 15
     assert [r["service_request_id"] for r in queries.export_rows(conn, [], 4, 4)] == every[4:8]
-    assert [r["service_request_id"] for r in queries.newest_rows(conn, [], 3, 1)] == every[::-1][1:4]
+    newest = queries.page_rows(conn, [], 3, 1, newest_first=True)
+    assert [r[0] for r in newest] == every[::-1][1:4] and len(newest[0]) == len(queries.PUBLIC_COLUMNS)
 
 
 def test_rows_by_ids_in_the_order_asked_without_unknown_ones(conn):
