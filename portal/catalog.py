@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from portal import queries
 from portal.db import Release
 from portal.georeport import SPEC
 from portal.package import Resource, licenses, table_schema
@@ -37,6 +38,14 @@ class CatalogContext:
     bounds: tuple[float, float, float, float] | None = None  # west, south, east, north
     contact_email: str | None = None  # used when the release names no publisher e-mail
     periodicity: str = "irregular"  # DCAT-US accrualPeriodicity (ISO 8601 repeating duration)
+
+
+def catalog_context(conn, api: str, dashboard: str, **settings) -> CatalogContext:
+    """The context of the release in ``conn``'s database: its requests' span and its neighborhoods'
+    bounds, with the addresses (and ``contact_email`` / ``periodicity`` when given)."""
+    first, last = queries.requested_span(conn)
+    bounds = geometry_bounds(n["geometry"] for n in queries.list_neighborhoods(conn, with_geometry=True))
+    return CatalogContext(api.rstrip("/"), dashboard.rstrip("/"), first, last, bounds, **settings)
 
 
 def publisher(release: Release) -> dict:

@@ -3,6 +3,7 @@ published files themselves (``/catalog/files/<version>/<path>``, only the curren
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from fastapi import APIRouter, Request
@@ -30,12 +31,10 @@ def _current(request: Request):
 
 def context(request: Request, cur) -> catalog.CatalogContext:
     settings = request.app.state.settings
-    return catalog.CatalogContext(
+    return dataclasses.replace(
+        cur.extent,
         api=base_url(request, settings.public_url),
         dashboard=settings.dashboard_url.rstrip("/"),
-        first=cur.first,
-        last=cur.last,
-        bounds=cur.bounds,
         contact_email=settings.contact_email or None,
         periodicity=settings.accrual_periodicity,
     )

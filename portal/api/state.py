@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError
 
 from portal import db, package, queries
-from portal.catalog import geometry_bounds
+from portal.catalog import CatalogContext, catalog_context
 from portal.filters import Vocabulary
 
 PROGRESS_STEPS = 1000  # SQLite virtual-machine steps between two looks at the clock
@@ -43,9 +43,7 @@ class Current:
     targets: dict[str, float]
     service_types: list[dict]
     resources: list[package.Resource]
-    first: object  # first requested_datetime (naive UTC) or None
-    last: object
-    bounds: tuple[float, float, float, float] | None
+    extent: CatalogContext  # the requests' span and the neighborhoods' bounds (addresses left empty)
 
     @property
     def version(self) -> str:
@@ -177,17 +175,13 @@ class Service:
         if release is None:
             raise NoRelease()
         with self.connect() as conn:
-            first, last = queries.requested_span(conn)
-            nbhds = queries.list_neighborhoods(conn, with_geometry=True)
             return Current(
                 release=release,
                 vocab=queries.vocabulary(conn, release.timezone),
                 targets=queries.service_targets(conn),
                 service_types=queries.list_service_types(conn),
                 resources=package.resources(release),
-                first=first,
-                last=last,
-                bounds=geometry_bounds(n["geometry"] for n in nbhds),
+                extent=catalog_context(conn, "", ""),
             )
 
     def dispose(self) -> None:

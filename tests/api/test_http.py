@@ -164,3 +164,15 @@ def test_no_release_yet_is_a_503(serve_api, tmp_path):
 def test_bad_settings_stop_the_command(args, message):
     proc = subprocess.run([sys.executable, "-m", "portal.api", *args], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and message in proc.stderr
+
+
+def test_a_configured_jurisdiction_id_must_match(serve_api, sample_sqlite):
+    base = serve_api(sample_sqlite.url, "--jurisdiction-id", "test.city")
+    assert httpx.get(base + "/open311/v2/services.json?jurisdiction_id=test.city").status_code == 200
+    assert httpx.get(base + "/open311/v2/requests.json").status_code == 200  # optional with one jurisdiction
+    wrong = httpx.get(base + "/open311/v2/requests.xml?jurisdiction_id=other.city")
+    assert wrong.status_code == 404
+    assert (
+        "<description>jurisdiction_id 'other.city' not found; this endpoint serves 'test.city'.</description>"
+        in wrong.text
+    )

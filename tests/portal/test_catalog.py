@@ -113,3 +113,21 @@ def test_geometry_bounds():
     multi = {"type": "MultiPolygon", "coordinates": [[[[-104.9, 39.7], [-104.8, 39.8], [-104.9, 39.7]]]]}
     assert geometry_bounds([square, multi, None]) == (-105, 39.7, -104.8, 39.8)
     assert geometry_bounds([]) is None
+
+
+def test_catalog_context_reads_the_extent_from_the_database(conn):
+    from datetime import timedelta
+
+    from sample_release import T
+
+    from portal.catalog import catalog_context
+
+    ctx = catalog_context(conn, "http://api.test/", "http://dash.test", contact_email="a@b.test")
+    assert (ctx.api, ctx.dashboard, ctx.contact_email, ctx.periodicity) == (
+        "http://api.test",
+        "http://dash.test",
+        "a@b.test",
+        "irregular",
+    )
+    assert (ctx.first, ctx.last) == (T - timedelta(days=100), T - timedelta(days=0.5))
+    assert ctx.bounds == (-105.0, 39.75, -104.97, 39.76)  # the three squares side by side
