@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 
 from portal.api import catalog, feeds, open311, query
 from portal.api import settings as settings_mod
-from portal.api.http import ApiError, HeadAndNosniff, error_response, release_headers
+from portal.api.http import ApiError, HeadAndNosniff, current, error_response, release_headers
 from portal.api.state import NoRelease, Service, is_timeout
 
 log = logging.getLogger("portal.api")
@@ -65,7 +65,7 @@ def _handlers(app: FastAPI) -> None:
 def _meta_routes(app: FastAPI) -> None:
     @app.get("/", summary="What this server offers, and the release it serves", operation_id="index")
     async def index(request: Request) -> Response:
-        cur = request.app.state.service.current()
+        cur = current(request)
         paths = {
             "open311_discovery": "/open311/v2/discovery.json",
             "feed": "/feeds/requests.atom",
@@ -78,7 +78,7 @@ def _meta_routes(app: FastAPI) -> None:
 
     @app.get("/health", summary="200 while a release is served (for load balancers)", operation_id="health")
     async def health(request: Request) -> Response:
-        cur = request.app.state.service.current()
+        cur = current(request)
         return JSONResponse({"status": "ok", "release": cur.version}, headers={"Cache-Control": "no-store"})
 
 

@@ -11,7 +11,7 @@ from starlette.responses import FileResponse, Response
 
 from portal import catalog, package
 from portal.api import openapi
-from portal.api.http import ApiError, answer, base_url, query_params, release_headers
+from portal.api.http import ApiError, answer, base_url, current, query_params, release_headers
 from portal.filters import unknown_params
 from portal.text import quoted
 
@@ -22,7 +22,7 @@ NO_PARAMS: dict[str, str] = {}
 
 def _current(request: Request):
     app = request.app.state
-    cur = app.service.current()
+    cur = current(request)
     errors = unknown_params(query_params(request), NO_PARAMS)
     if errors:
         raise ApiError(400, errors)

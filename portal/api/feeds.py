@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from portal import events, feeds, links, queries
 from portal.api import openapi
-from portal.api.http import ApiError, answer, base_url, query_params
+from portal.api.http import ApiError, answer, base_url, current, query_params
 from portal.catalog import publisher
 
 router = APIRouter(tags=["Feeds"])
@@ -44,7 +44,7 @@ def _context(request: Request, cur, query: feeds.FeedQuery) -> feeds.FeedContext
 )
 async def requests_feed(request: Request) -> Response:
     app = request.app.state
-    cur = app.service.current()
+    cur = current(request)
     query, errors = feeds.parse_feed(query_params(request), cur.vocab)
     if errors:
         raise ApiError(400, errors)

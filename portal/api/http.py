@@ -55,6 +55,14 @@ def query_params(request: Request) -> dict[str, list[str]]:
     return params
 
 
+def current(request: Request) -> Current:
+    """The release the worker serves now (raises ``state.NoRelease``); remembered on the request so
+    that an error about it names it too."""
+    cur = request.app.state.service.current()
+    request.state.release = cur.version
+    return cur
+
+
 def error_format(path: str) -> str:
     return "xml" if path.endswith((".xml", ".atom")) else "json"
 
@@ -62,7 +70,11 @@ def error_format(path: str) -> str:
 def error_response(request: Request, status: int, descriptions: list[str], headers: dict | None = None) -> Response:
     fmt = error_format(request.url.path)
     body = render("errors", errors_doc(status, descriptions), fmt)
-    return Response(body, status, media_type=MEDIA_TYPES[fmt], headers={"Cache-Control": "no-store", **(headers or {})})
+    head = {"Cache-Control": "no-store", **(headers or {})}
+    version = getattr(request.state, "release", None)
+    if version:
+        head["X-Release-Version"] = version
+    return Response(body, status, media_type=MEDIA_TYPES[fmt], headers=head)
 
 
 def base_url(request: Request, public_url: str) -> str:

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from portal import georeport, queries
 from portal.api import openapi
-from portal.api.http import ApiError, answer, base_url, query_params
+from portal.api.http import ApiError, answer, base_url, current, query_params
 from portal.catalog import publisher
 from portal.filters import clean_request_id, unknown_params
 from portal.text import quoted
@@ -25,7 +25,7 @@ def _context(request: Request, allowed: dict[str, str] | None = BASIC):
     """(app state, current release, parameters), after the checks every Open311 call shares:
     a configured jurisdiction_id, and (unless the route parses its own) no unknown parameter."""
     app = request.app.state
-    cur = app.service.current()
+    cur = current(request)
     params = query_params(request)
     wanted, given = app.settings.jurisdiction_id, [v.strip() for v in params.get("jurisdiction_id", []) if v.strip()]
     if wanted and given and given[-1] != wanted:

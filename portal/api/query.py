@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from portal import export, links, queries, summaries
 from portal.api import openapi
-from portal.api.http import ApiError, answer, base_url, query_params
+from portal.api.http import ApiError, answer, base_url, current, query_params
 from portal.filters import API_PAGING, DASHBOARD_PARAMS, parse_filters, parse_paging, unknown_params
 
 router = APIRouter(prefix="/api", tags=["Query API"])
@@ -77,7 +77,7 @@ def _document(rel, filters, page, size, total, pages, rows) -> bytes:
 def requests_query(fmt: str):
     async def endpoint(request: Request) -> Response:
         app = request.app.state
-        cur = app.service.current()
+        cur = current(request)
         rel = cur.release
         filters, page, size = _parse(request, cur, app.settings.max_page_size)
         base = base_url(request, app.settings.public_url)

@@ -113,6 +113,7 @@ BAD = [  # (address, a phrase its one description holds)
 def test_malformed_parameters_are_a_400_with_a_description(api, path, phrase):
     resp = httpx.get(api.base + path, timeout=30)
     assert resp.status_code == 400, resp.text
+    assert resp.headers["x-release-version"] == "2024.04.01-test"  # an error names the release it is about
     if path.split("?")[0].endswith((".xml", ".atom")):
         assert resp.headers["content-type"] == "text/xml; charset=utf-8"
         assert phrase.replace("&", "&amp;").replace("<", "&lt;") in resp.text
