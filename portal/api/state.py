@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -110,6 +111,34 @@ def make_api_engine(url: str) -> Engine:
     return engine
 
 
+class SqliteWatch:
+    """Says cheaply whether a SQLite file may hold another release than at the last look.
+
+    ``token()`` is the file's identity (device, inode: a full publish renames a new file over the
+    old one) with its ``PRAGMA data_version`` on a connection kept for this alone (SQLite changes
+    it whenever another connection commits to the file, in any journal mode). While the token is
+    the same, nothing was committed, so the release read last time is still the current one.
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self._identity: tuple[int, int] | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def token(self) -> tuple | None:
+        identity = _file_identity(self.path)
+        if identity is None:
+            return None
+        with self._lock:
+            if identity != self._identity or self._conn is None:
+                if self._conn is not None:
+                    self._conn.close()
+                self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+                self._identity = identity
+            return identity, self._conn.execute("PRAGMA data_version").fetchone()[0]
+
+
 class AnswerCache:
     """Finished answers ``(body, headers)`` by key, least recently used dropped first, at most
     ``max_bytes`` of bodies."""
@@ -150,6 +179,9 @@ class Service:
         self.answers = AnswerCache(cache_bytes)
         self._current: Current | None = None
         self._lock = threading.Lock()
+        path = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+        self._watch = SqliteWatch(path) if path and path != ":memory:" else None
+        self._token: tuple | None = None
 
     @contextmanager
     def connect(self):
@@ -157,18 +189,23 @@ class Service:
             yield conn
 
     def current(self) -> Current:
-        """The current release (raises ``NoRelease``)."""
+        """The current release (raises ``NoRelease``): asked of the database, unless a SQLite file
+        has seen no commit since the last answer (``SqliteWatch``)."""
+        token = self._watch.token() if self._watch else None
+        found = self._current
+        if token is not None and token == self._token and found is not None:
+            return found
         version = db.current_version(self.engine)
         if version is None:
             raise NoRelease()
-        found = self._current
-        if found is not None and found.version == version:
-            return found
-        with self._lock:
-            if self._current is None or self._current.version != version:
-                self._current = self._read(version)
-                self.answers = AnswerCache(self.answers.max_bytes)  # answers of the old release go
-            return self._current
+        if found is None or found.version != version:
+            with self._lock:
+                if self._current is None or self._current.version != version:
+                    self._current = self._read(version)
+                    self.answers = AnswerCache(self.answers.max_bytes)  # answers of the old release go
+                found = self._current
+        self._token = token  # read before the version: a commit in between is seen next time
+        return found
 
     def _read(self, version: str) -> Current:
         release = db.load_release(self.engine, version)

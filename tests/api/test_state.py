@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from portal import db
-from portal.api.state import AnswerCache, install_timeout, is_timeout
+from portal.api.state import AnswerCache, NoRelease, install_timeout, is_timeout
 
 FOREVER = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
 
@@ -57,3 +57,33 @@ def test_answer_cache_drops_the_least_recently_used():
     assert cache.get(("b",)) is None and cache.get(("a",)) is not None and cache.get(("e",)) is not None
     cache.put(("big",), (b"w" * 26, {}))  # more than a quarter of the cache: never kept
     assert cache.get(("big",)) is None
+
+
+def test_the_current_release_follows_every_commit_and_every_new_file(tmp_path):
+    import os
+    import shutil
+    import sqlite3
+
+    from sample_release import VERSION, build_release_db
+
+    from portal.api.state import Service
+
+    sample = build_release_db(tmp_path)
+    service = Service(sample.url, 10, 2**20)
+    first = service.current()
+    assert first.version == VERSION and service.current() is first  # no commit: nothing read again
+    with sqlite3.connect(sample.db_path) as conn:  # a commit in place (an incremental load)
+        conn.execute("UPDATE releases SET version = 'in-place'")
+    assert service.current().version == "in-place"
+    copy = tmp_path / "next.db"
+    shutil.copy(sample.db_path, copy)
+    with sqlite3.connect(copy) as conn:
+        conn.execute("UPDATE releases SET version = 'renamed'")
+    os.replace(copy, sample.db_path)  # a full load: a new file renamed over the old one
+    assert service.current().version == "renamed"
+    with service.connect() as conn:  # kept connections moved to the new file too
+        assert conn.execute(text("SELECT version FROM releases")).scalar() == "renamed"
+    sample.db_path.unlink()
+    with pytest.raises(NoRelease):
+        service.current()
+    service.dispose()
