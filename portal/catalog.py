@@ -147,7 +147,7 @@ def _dataset(release: Release, res: Resource, ctx: CatalogContext) -> dict:
         "@type": "dcat:Dataset",
         "title": f"{release.title}: {res.title}",
         "description": f"{description}. Part of {release.title} (release {release.version}).",
-        "keyword": [*(release.datapackage.get("keywords") or ["311"]), res.name.replace("_", " ")],
+        "keyword": list(dict.fromkeys([*(release.datapackage.get("keywords") or ["311"]), res.name.replace("_", " ")])),
         "modified": release.created,
         "publisher": {"@type": "org:Organization", "name": pub["name"]},
         "contactPoint": {

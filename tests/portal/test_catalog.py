@@ -51,6 +51,7 @@ def test_catalog_follows_dcat_us(release):
         for key in ("title", "description", "modified", "identifier"):
             assert isinstance(dataset[key], str) and dataset[key]
         assert dataset["keyword"] and all(isinstance(k, str) and k for k in dataset["keyword"])
+        assert len(set(dataset["keyword"])) == len(dataset["keyword"])
         assert dataset["publisher"] == {"@type": "org:Organization", "name": "Test City 311 export"}
         assert dataset["contactPoint"]["fn"] == "Test City 311 export"
         assert MAILTO.match(dataset["contactPoint"]["hasEmail"])
@@ -83,6 +84,7 @@ def test_each_dataset_offers_its_exact_file_and_its_table_schema(release):
     assert first["service_requests_parquet"]["describedBy"] == "http://api.test/catalog/schemas/service_requests.json"
     assert first["neighborhoods"]["describedBy"] == f"http://api.test/catalog/files/{VERSION}/datapackage.json"
     assert first["neighborhoods"]["mediaType"] == "application/geo+json"
+    assert doc["dataset"][2]["keyword"] == ["311", "neighborhoods"]  # the sample declares no keywords
     services = doc["dataset"][0]["distribution"][1:]
     assert [d["accessURL"] for d in services] == [
         "http://api.test/api/requests.json",
