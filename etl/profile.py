@@ -179,7 +179,7 @@ KEYS: dict[str, dict[str, tuple[type | tuple, Any, str]]] = {
         "column_names": (
             str,
             "export",
-            "socrata: export (columns named as in the portal's CSV export) or api (the API's field names).",
+            "socrata, arcgis: export (columns named as in the portal's CSV export) or api (the API's field names).",
         ),
         "watermark": (
             str,

@@ -131,7 +131,49 @@ def shift_watermark(text: str, seconds: int) -> str:
     return out.replace("+00:00", "Z") if text.endswith("Z") else out
 
 
-def parse_time(text: str, what: str) -> datetime:
-    """An ISO 8601 date or time from a profile or the caller; naive times are UTC."""
+def parse_time(text: str, tz=UTC) -> datetime:
+    """An ISO 8601 date or time; a naive one is in ``tz``."""
     moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
+
+
+# --- answers ----------------------------------------------------------------------------------------
+
+# Keys under which an object wraps the array of records (GeoReport v2 servers, CKAN answers).
+WRAPPER_KEYS = ("requests", "service_requests", "records")
+
+
+def parse_json(body: bytes, url: str, page: int | None):
+    """The JSON value of an answer, or a SourceError saying how it is not JSON (cut short, HTML...)."""
+    try:
+        text = body.decode("utf-8-sig")
+        return json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise SourceError(url, f"answer is not UTF-8 text (byte {exc.start})", page=page) from None
+    except json.JSONDecodeError as exc:
+        cut = " (cut short?)" if exc.pos >= len(text.rstrip()) else ""
+        raise SourceError(
+            url,
+            f"answer is not JSON{cut}: {exc.msg} at character {exc.pos} of {len(text)}; it begins {text[:60]!r}",
+            page=page,
+        ) from None
+
+
+def records_of(value, url: str, page: int | None) -> list[dict]:
+    """The records of an answer: a JSON array, or an object wrapping it under a WRAPPER_KEYS key."""
+    if isinstance(value, dict):
+        key = next((k for k in WRAPPER_KEYS if isinstance(value.get(k), list)), None)
+        if key is None:
+            raise SourceError(
+                url,
+                f"answer is a JSON object with keys {', '.join(list(value)[:6])}; expected an array of records "
+                'or an object wrapping one ({"requests": [...]} or {"service_requests": [...]})',
+                page=page,
+            )
+        value = value[key]
+    if not isinstance(value, list):
+        raise SourceError(url, f"answer is a JSON {type(value).__name__}, not an array of records", page=page)
+    for i, rec in enumerate(value, 1):
+        if not isinstance(rec, dict):
+            raise SourceError(url, f"record {i} is a JSON {type(rec).__name__}, not an object", page=page)
+    return value

@@ -17,11 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from .base import cells
+from .base import WRAPPER_KEYS, cells
 
 CHUNK_ROWS = 100_000
-# Keys under which an object wraps the array of records (GeoReport v2 servers, CKAN answers).
-WRAPPER_KEYS = ("requests", "service_requests", "records")
 EXPECTED = (
     "expected a JSON array of records, an object wrapping one "
     '({"requests": [...]} or {"service_requests": [...]}), or JSON lines'

@@ -325,7 +325,10 @@ def test_load_profile_not_utf8(tmp_path):
     "name, message",
     [
         ("missing.toml", "profile file not found"),
-        ("atlantis", "no such profile; bundled profiles are: chicago, demo, los-angeles, new-york-city"),
+        (
+            "atlantis",
+            "no such profile; bundled profiles are: chicago, chicago-open311, demo, los-angeles, new-york-city",
+        ),
     ],
 )
 def test_find_profile_errors(tmp_path, monkeypatch, name, message):
@@ -345,6 +348,7 @@ def test_find_profile_directory_is_not_a_profile(tmp_path):
 SHARED = REPO.parent / "shared" / "data"
 BUNDLED = {
     "chicago": ("chicago-311", "America/Chicago", SHARED / "chicago" / "community_areas.geojson"),
+    "chicago-open311": ("chicago-open311", "America/Chicago", SHARED / "chicago" / "community_areas.geojson"),
     "demo": ("demo-city-311", "America/Denver", BUNDLED_DIR / "demo-neighborhoods.geojson"),
     "los-angeles": ("la-311", "America/Los_Angeles", SHARED / "los-angeles" / "nc-boundary-2019.json"),
     "new-york-city": ("nyc-311", "America/New_York", SHARED / "new-york-city" / "community_districts.geojson"),
