@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     server = ReplayServer(dataset, kinds=a.kind or KINDS, host=a.host, port=a.port, options=options)
     server.inject(*faults)
     with server:
-        print(f"replaying {len(dataset.rows):,} rows of {a.data} at {server.url}", flush=True)
+        print(f"replaying {len(dataset):,} rows of {a.data} at {server.url}", flush=True)
         for kind in server.kinds:
             print(f"  {kind}: source.url = {server.source_url(kind)!r}  (dataset {dataset.dataset_id})", flush=True)
         try:

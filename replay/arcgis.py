@@ -15,8 +15,11 @@ import json
 import re
 from datetime import UTC
 
+import numpy as np
+import pandas as pd
+
 from .query import QueryError, parse_order, parse_where, select
-from .wire import Answer, epoch_ms, json_answer, number
+from .wire import Answer, epoch_ms, json_answer, numbers
 
 TYPES = {
     "datetime": "esriFieldTypeDate",
@@ -55,31 +58,36 @@ def layer(ds, max_records: int) -> Answer:
     )
 
 
-def _value(ds, kind: str, text: str):
-    if not text:
-        return None
-    if kind == "datetime" and (moment := ds.moment(text)):
-        return epoch_ms(moment)
-    if kind in ("integer", "number"):
-        return number(text)
-    return text
+def _cells(ds, column, rows: np.ndarray) -> list:
+    if column.kind == "datetime":
+        return epoch_ms(ds.typed(column.name).iloc[rows])
+    if column.kind in ("integer", "number"):
+        return numbers(ds.typed(column.name).iloc[rows], ds.frame[column.name].iloc[rows])
+    return [t or None for t in ds.frame[column.name].iloc[rows].tolist()]
 
 
-def _point(ds, row: dict) -> tuple | None:
+def _points(ds, rows: np.ndarray) -> list:
     cols = ds.profile.columns
-    lat = number(row.get(cols["lat"], "")) if cols["lat"] else None
-    lon = number(row.get(cols["long"], "")) if cols["long"] else None
-    return None if lat is None or lon is None else (lon, lat)
+    if not (cols["lat"] and cols["long"]) or cols["lat"] not in ds.frame or cols["long"] not in ds.frame:
+        return [None] * len(rows)
+    lat, lon = ds.typed(cols["lat"]).iloc[rows].tolist(), ds.typed(cols["long"]).iloc[rows].tolist()
+    return [None if pd.isna(y) or pd.isna(x) else (x, y) for y, x in zip(lat, lon, strict=True)]
 
 
-def feature(ds, index: int, geojson: bool) -> dict:
-    row = ds.rows[index]
-    values = {"OBJECTID": index + 1, **{arc_name(c): _value(ds, c.kind, row.get(c.name, "")) for c in ds.columns}}
-    point = _point(ds, row)
-    if geojson:
-        geometry = {"type": "Point", "coordinates": list(point)} if point else None
-        return {"type": "Feature", "id": index + 1, "geometry": geometry, "properties": values}
-    return {"attributes": values, "geometry": {"x": point[0], "y": point[1]} if point else None}
+def features(ds, rows: np.ndarray, geojson: bool) -> list[dict]:
+    columns = {"OBJECTID": (rows + 1).tolist(), **{arc_name(c): _cells(ds, c, rows) for c in ds.columns}}
+    names = list(columns)
+    out = []
+    for values, point in zip(zip(*columns.values(), strict=True), _points(ds, rows), strict=True):
+        attributes = dict(zip(names, values, strict=True))
+        if geojson:
+            geometry = {"type": "Point", "coordinates": list(point)} if point else None
+            out.append(
+                {"type": "Feature", "id": attributes["OBJECTID"], "geometry": geometry, "properties": attributes}
+            )
+        else:
+            out.append({"attributes": attributes, "geometry": {"x": point[0], "y": point[1]} if point else None})
+    return out
 
 
 def query(ds, params: dict, max_records: int) -> Answer:
@@ -99,27 +107,27 @@ def query(ds, params: dict, max_records: int) -> Answer:
     except (QueryError, ValueError) as exc:
         return error(str(exc))
     page, more = rows[offset : offset + count], offset + count < len(rows)
-    features = [feature(ds, i, fmt == "geojson") for i in page]
+    found = features(ds, page, fmt == "geojson")
     if fmt == "geojson":
-        value = {"type": "FeatureCollection", "features": features}
+        value = {"type": "FeatureCollection", "features": found}
         return json_answer({**value, "properties": {"exceededTransferLimit": True}} if more else value)
     value = {"objectIdFieldName": "OBJECTID", "geometryType": "esriGeometryPoint", "spatialReference": {"wkid": 4326}}
-    value.update({"fields": fields(ds), "features": features})
+    value.update({"fields": fields(ds), "features": found})
     return json_answer({**value, "exceededTransferLimit": True} if more else value)
 
 
-def _statistics(ds, rows: list[int], params: dict, names: dict) -> dict:
+def _statistics(ds, rows: np.ndarray, params: dict, names: dict) -> dict:
     out = {}
     for stat in json.loads(params["outStatistics"]):
         kind, field, alias = stat["statisticType"], stat["onStatisticField"], stat["outStatisticFieldName"]
         if field not in names or kind not in ("max", "min", "count"):
             raise QueryError(f"cannot compute {kind} of {field}")
-        values = [v for v in (ds.typed(names[field])[i] for i in rows) if v is not None]
+        values = ds.typed(names[field]).iloc[rows].dropna()
         if kind == "count":
             out[alias] = len(values)
-        elif values:
-            best = max(values) if kind == "max" else min(values)
-            out[alias] = epoch_ms(best) if hasattr(best, "timestamp") else best
-        else:
+        elif values.empty:
             out[alias] = None
+        else:
+            best = pd.Series([values.max() if kind == "max" else values.min()])
+            out[alias] = epoch_ms(best)[0] if pd.api.types.is_datetime64_any_dtype(values) else best[0]
     return out

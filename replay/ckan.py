@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
+
 from .query import Condition, QueryError, parse_order, parse_where, select
-from .wire import Answer, json_answer, number
+from .wire import Answer, json_answer, naive, numbers
 
 TYPES = {"datetime": "timestamp", "integer": "int", "number": "numeric", "location": "text", "text": "text"}
 SQL = re.compile(
@@ -37,19 +39,20 @@ def fields(ds) -> list[dict]:
     return [{"id": "_id", "type": "int"}] + [{"id": c.name, "type": TYPES[c.kind]} for c in ds.columns]
 
 
-def _value(ds, kind: str, text: str):
-    if not text:
-        return None
-    if kind == "datetime" and (moment := ds.moment(text)):
-        return moment.replace(tzinfo=None).isoformat()
-    if kind in ("integer", "number"):
-        return number(text)
-    return text
+def _cells(ds, column, rows: np.ndarray) -> list:
+    text = ds.frame[column.name].iloc[rows]
+    if column.kind == "datetime":
+        return naive(ds.typed(column.name).iloc[rows])
+    if column.kind in ("integer", "number"):
+        return numbers(ds.typed(column.name).iloc[rows], text)
+    return [t or None for t in text.tolist()]
 
 
-def record(ds, index: int) -> dict:
-    row = ds.rows[index]
-    return {"_id": index + 1, **{c.name: _value(ds, c.kind, row.get(c.name, "")) for c in ds.columns}}
+def records(ds, rows: np.ndarray) -> list[dict]:
+    """The rows at these positions as the DataStore writes them (``_id`` first, null for empty)."""
+    columns = {"_id": (rows + 1).tolist(), **{c.name: _cells(ds, c, rows) for c in ds.columns}}
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
 def _ok(action: str, result: dict) -> Answer:
@@ -71,7 +74,7 @@ def search(ds, params: dict, max_limit: int) -> Answer:
     except (QueryError, ValueError) as exc:
         return error(409, "Validation Error", str(exc), action)
     result = {"resource_id": ds.dataset_id, "fields": fields(ds), "total": len(rows), "limit": limit, "offset": offset}
-    result["records"] = [record(ds, i) for i in rows[offset : offset + limit]]
+    result["records"] = records(ds, rows[offset : offset + limit])
     return _ok(action, result)
 
 
@@ -87,20 +90,21 @@ def search_sql(ds, params: dict) -> Answer:
         offset = int(m["offset"] or 0)
         rows = rows[offset : offset + int(m["limit"])] if m["limit"] else rows[offset:]
         if agg := MAX.fullmatch(m["select"]):
-            records = [_max(ds, rows, agg["col"], agg["alias"])]
+            found = [_max(ds, rows, agg["col"], agg["alias"])]
         elif m["select"].strip() == "*":
-            records = [record(ds, i) for i in rows]
+            found = records(ds, rows)
         else:
             raise QueryError(f"unsupported select {m['select']!r}")
     except QueryError as exc:
         return error(409, "Validation Error", str(exc), action)
-    return _ok(action, {"records": records, "fields": fields(ds), "sql": sql})
+    return _ok(action, {"records": found, "fields": fields(ds), "sql": sql})
 
 
-def _max(ds, rows: list[int], column: str, alias: str) -> dict:
+def _max(ds, rows: np.ndarray, column: str, alias: str) -> dict:
     if column not in names(ds):
         raise QueryError(f'column "{column}" does not exist')
-    values = ds.typed(names(ds)[column])
-    best = max((i for i in rows if values[i] is not None), key=lambda i: values[i], default=None)
-    kind = ds.column(column).kind if ds.column(column) else "integer"
-    return {alias: None if best is None else _value(ds, kind, ds.rows[best].get(column, ""))}
+    values = ds.typed(names(ds)[column]).iloc[rows].reset_index(drop=True)
+    if values.isna().all():
+        return {alias: None}
+    found = records(ds, rows[[int(values.idxmax())]])[0]
+    return {alias: found["_id"] if column == "_id" else found[column]}

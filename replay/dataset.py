@@ -1,13 +1,14 @@
 """An extract served as a city's live 311 system: its rows, typed columns, system fields and history.
 
 The rows are the extract's cells as the portal's own reader gives them (so the loopback source and
-the file source start from the very same text). On top of them the dataset keeps what a live system
-has and an export does not: per row a system id and an update time (Socrata's ``:id`` and
-``:updated_at``), the history of status changes, and a version that every change bumps.
+the file source start from the very same text), kept column by column as Arrow strings (about
+0.9 GB for a million rows of NYC's 46 columns). On top of them the dataset keeps what a live system has and an export does
+not: per row a system id and an update time (Socrata's ``:id`` and ``:updated_at``), the history of
+status changes, and a version that every change bumps.
 
-``apply(changes, at)`` changes the data between two syncs: new requests, status changes, closures
-and re-openings. The profile says which raw column holds the id, status, dates and location, and how
-the city writes its dates (the first of ``input.datetime_formats`` writes the changed dates).
+Dates are read with the pipeline's own parser (``etl.transform.parse_datetimes``), so an instant the
+loopback source writes (an Open311 offset, an ArcGIS epoch) is the instant the pipeline would read
+from the export. ``apply(changes, at)`` changes the data between two syncs (replay.changes).
 """
 
 from __future__ import annotations
@@ -16,14 +17,19 @@ import hashlib
 import re
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from etl.sources import read_chunks
+import numpy as np
+import pandas as pd
 
-INTEGER = re.compile(r"-?(?:0|[1-9]\d{0,14})")
+from etl.sources import read_chunks
+from etl.transform import parse_datetimes
+
+INTEGER = r"-?(?:0|[1-9]\d{0,14})"
 DATE_FIELDS = ("requested_datetime", "updated_datetime", "expected_datetime", "closed_datetime")
+SYSTEM = (":id", ":created_at", ":updated_at")
 
 
 @dataclass(frozen=True)
@@ -39,27 +45,31 @@ def field_name(name: str) -> str:
 
 
 class Dataset:
-    def __init__(self, rows: list[dict[str, str]], profile, *, dataset_id: str = ""):
+    def __init__(self, frame: pd.DataFrame, profile, *, dataset_id: str = ""):
         self.profile, self.tz = profile, ZoneInfo(profile.timezone)
         self.dataset_id = dataset_id or profile.source["dataset"] or "r311-data"
         self.id_column = profile.columns["service_request_id"]
         self.lock = threading.RLock()
-        self.rows = rows
+        self.frame = frame.reset_index(drop=True).astype("str")
         self.columns = self._columns()
-        self.by_id = {row.get(self.id_column, ""): i for i, row in enumerate(rows)}
-        self.system = [self._system(i, row) for i, row in enumerate(rows)]
+        self.by_id = dict(zip(self.frame[self.id_column].tolist(), range(len(self.frame)), strict=True))
         self.history: dict[str, list[tuple[datetime, str, str]]] = {}
         self.version = 0
-        self._typed: dict[str, list] = {}
-        self.selections: dict[tuple, list[int]] = {}  # replay.query.select's cache
+        self._typed: dict[str, pd.Series] = {}
+        self.selections: dict[tuple, np.ndarray] = {}  # replay.query.select's cache
+        self.system = self.system_fields(self.frame)
 
     @classmethod
     def from_file(cls, path, profile, **kw) -> Dataset:
-        inp, rows = profile.input, []
+        inp = profile.input
         chunks = read_chunks(Path(path), inp["format"], inp["encoding"], lambda *a: None, delimiter=inp["delimiter"])
-        for chunk in chunks:
-            rows += chunk.drop(columns="_row").to_dict("records")
-        return cls(rows, profile, **kw)
+        return cls(pd.concat(list(chunks), ignore_index=True).drop(columns="_row"), profile, **kw)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def row(self, index: int) -> dict[str, str]:
+        return self.frame.iloc[index].to_dict()
 
     # --- columns and values ------------------------------------------------------------------------
 
@@ -68,14 +78,13 @@ class Dataset:
         dates = {cols[f] for f in DATE_FIELDS if cols.get(f)}
         numbers = {cols[f] for f in ("lat", "long") if cols.get(f)}
         location = cols["location"] if cols.get("location") and cols["location_format"] == "point_text" else ""
-        names = list(dict.fromkeys(k for row in self.rows for k in row))
         out, fields = [], set()
-        for name in names:
-            values = [row.get(name, "") for row in self.rows if row.get(name, "")]
+        for name in self.frame.columns:
             kind = "datetime" if name in dates else "number" if name in numbers else "text"
+            values = self.frame[name][self.frame[name] != ""]
             if name == location:
                 kind = "location"
-            elif kind == "text" and values and all(INTEGER.fullmatch(v) for v in values):
+            elif kind == "text" and len(values) and values.str.fullmatch(INTEGER).all():
                 kind = "integer"
             field = field_name(name)
             while field in fields:
@@ -87,68 +96,61 @@ class Dataset:
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
 
-    def moment(self, text: str) -> datetime | None:
-        """An export date as an aware time in the city's zone (None when blank or unreadable)."""
-        if not text:
-            return None
-        for fmt in self.profile.input["datetime_formats"]:
-            try:
-                naive = datetime.fromisoformat(text) if fmt == "ISO8601" else datetime.strptime(text, fmt)
-            except ValueError:
-                continue
-            return naive.replace(tzinfo=self.tz) if naive.tzinfo is None else naive.astimezone(self.tz)
-        return None
+    def parse(self, texts: pd.Series) -> pd.Series:
+        """Export dates as times in the city's zone (NaT when blank or unreadable), as the pipeline reads them."""
+        return parse_datetimes(
+            texts.reset_index(drop=True), self.profile.input["datetime_formats"], self.profile.timezone
+        )
 
-    def typed(self, name: str) -> list:
-        """Every row's value of a column (or system field) as it compares: aware times, floats, text."""
+    def moment(self, text: str):
+        """One export date as a time in the city's zone, or None."""
+        value = self.parse(pd.Series([text], dtype="str")).iloc[0]
+        return None if pd.isna(value) else value
+
+    def typed(self, name: str) -> pd.Series:
+        """A column (or system field) as it compares: times, floats, text (NaN/NaT for missing)."""
         with self.lock:
             if name not in self._typed:
                 self._typed[name] = self._typed_values(name)
             return self._typed[name]
 
-    def _typed_values(self, name: str) -> list:
+    def _typed_values(self, name: str) -> pd.Series:
         if name == ":index":  # CKAN's _id, ArcGIS's OBJECTID
-            return [float(i + 1) for i in range(len(self.rows))]
-        if name.startswith(":"):
-            return [s.get(name) for s in self.system]
+            return pd.Series(np.arange(1, len(self) + 1, dtype=float))
+        if name in SYSTEM:
+            return self.system[name]
         column = self.column(name)
-        kind = column.kind if column else "text"
-        out = []
-        for row in self.rows:
-            text = row.get(name, "")
-            if not text:
-                out.append(None)
-            elif kind == "datetime":
-                out.append(self.moment(text))
-            elif kind in ("integer", "number"):
-                out.append(float(text) if _is_number(text) else None)
-            else:
-                out.append(text)
-        return out
+        text = self.frame[name]
+        if column is not None and column.kind == "datetime":
+            return self.parse(text)
+        if column is not None and column.kind in ("integer", "number"):
+            return pd.to_numeric(text.where(text != ""), errors="coerce")
+        return text.where(text != "")
 
-    def _system(self, index: int, row: dict) -> dict:
+    def system_fields(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``:id``, ``:created_at`` and ``:updated_at`` (UTC) of new rows: created is the request date,
+        updated the update date (else the request date)."""
         cols = self.profile.columns
-        created = self.moment(row.get(cols["requested_datetime"], ""))
-        updated = self.moment(row.get(cols["updated_datetime"], "")) if cols["updated_datetime"] else None
-        digest = hashlib.sha256(row.get(self.id_column, str(index)).encode()).hexdigest()
-        stamp = (updated or created or datetime(2000, 1, 1, tzinfo=UTC)).astimezone(UTC)
-        return {
-            ":id": f"row-{digest[:4]}-{digest[4:8]}-{digest[8:12]}",
-            ":created_at": (created or stamp).astimezone(UTC),
-            ":updated_at": stamp,
-        }
+        created = self.parse(frame[cols["requested_datetime"]]).dt.tz_convert("UTC")
+        updated = (
+            self.parse(frame[cols["updated_datetime"]]).dt.tz_convert("UTC") if cols["updated_datetime"] else created
+        )
+        fallback = pd.Timestamp("2000-01-01", tz="UTC")
+        updated = updated.fillna(created).fillna(fallback)
+        digests = [hashlib.sha256(i.encode()).hexdigest() for i in frame[self.id_column].tolist()]
+        ids = [f"row-{d[:4]}-{d[4:8]}-{d[8:12]}" for d in digests]
+        return pd.DataFrame({":id": ids, ":created_at": created.fillna(updated), ":updated_at": updated})
 
     # --- changes -----------------------------------------------------------------------------------
 
     def apply(self, changes: list[dict], at: datetime) -> int:
         """Apply changes at ``at`` (aware): ``{"op": "new", "row": {...}}``, ``{"op": "status" | "close" |
         "reopen", "id": ..., "status": raw status}``. Returns the new version."""
-        from .changes import apply_change
+        from .changes import apply_changes
 
         with self.lock:
-            for change in changes:
-                apply_change(self, change, at)
-            self._changed()
+            apply_changes(self, changes, at)
+            self.changed()
             return self.version
 
     def text_of(self, moment: datetime) -> str:
@@ -157,15 +159,7 @@ class Dataset:
         fmt = self.profile.input["datetime_formats"][0]
         return local.isoformat(timespec="seconds") if fmt == "ISO8601" else local.strftime(fmt)
 
-    def _changed(self) -> None:
+    def changed(self) -> None:
         self.version += 1
         self._typed.clear()
         self.selections.clear()
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True

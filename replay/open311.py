@@ -16,7 +16,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from xml.sax.saxutils import escape
 
-from .wire import Answer, json_answer, number
+import numpy as np
+
+from .wire import Answer, json_answer, numbers, with_offset
 
 STANDARD = (
     "service_request_id",
@@ -47,43 +49,41 @@ def error(status: int, description: str) -> Answer:
     return json_answer([{"code": status, "description": description}], status)
 
 
-def _text(ds, row: dict, field: str) -> str:
+def _column(ds, field: str, rows: np.ndarray) -> list:
+    """One GeoReport field for the rows at these positions, from the profile's column for it."""
     column = ds.profile.columns.get(field, "")
-    return row.get(column, "") if column else ""
+    if not column or column not in ds.frame:
+        return [None] * len(rows)
+    text = ds.frame[column].iloc[rows]
+    if field.endswith("_datetime"):
+        return with_offset(ds.typed(column).iloc[rows])
+    if field in ("lat", "long"):
+        return numbers(ds.typed(column).iloc[rows], text)
+    if field == "status":
+        status_map = ds.profile.status_map
+        return [status_map.get(t.strip().casefold(), t.lower()) if t else None for t in text.tolist()]
+    return [t or None for t in text.tolist()]
 
 
-def _iso(ds, row: dict, field: str) -> str | None:
-    moment = ds.moment(_text(ds, row, field))
-    return moment.isoformat() if moment else None
-
-
-def record(ds, index: int, extensions: bool) -> dict:
-    row, out = ds.rows[index], {}
-    for field in STANDARD:
-        text = _text(ds, row, field)
-        if field == "status":
-            out[field] = ds.profile.status_map.get(text.strip().casefold(), text.lower()) if text else None
-        elif field.endswith("_datetime"):
-            out[field] = _iso(ds, row, field)
-        elif field in ("lat", "long"):
-            out[field] = number(text)
-        else:
-            out[field] = text or None
+def records(ds, rows: np.ndarray, extensions: bool) -> list[dict]:
+    columns = {field: _column(ds, field, rows) for field in STANDARD}
+    out = [dict(zip(STANDARD, values, strict=True)) for values in zip(*columns.values(), strict=True)]
     if extensions:
-        extra = {name: _text(ds, row, f) or None for f, name in EXTENDED.items() if ds.profile.columns.get(f)}
-        extra.update({n: _iso(ds, row, f) for f, n in EXTENDED_TIMES.items() if ds.profile.columns.get(f)})
-        out["extended_attributes"] = extra
-        out["notes"] = notes(ds, index, out)
+        present = {**EXTENDED, **EXTENDED_TIMES}
+        extra = {name: _column(ds, f, rows) for f, name in present.items() if ds.profile.columns.get(f)}
+        for i, rec in enumerate(out):
+            rec["extended_attributes"] = {name: values[i] for name, values in extra.items()}
+            rec["notes"] = notes(ds, rec)
     return out
 
 
-def notes(ds, index: int, rec: dict) -> list[dict]:
+def notes(ds, rec: dict) -> list[dict]:
     rid = rec["service_request_id"]
     out = [{"datetime": rec["requested_datetime"], "summary": "Request opened", "type": "opened"}]
     for at, before, after in ds.history.get(rid, []):
         summary = f"Status changed from {before} to {after}" if before else f"Created as {after}"
         out.append({"datetime": at.astimezone(ds.tz).isoformat(), "summary": summary, "type": "activity"})
-    closed = rec.get("extended_attributes", {}).get("closed_datetime")
+    closed = rec["extended_attributes"].get("closed_datetime")
     if rec["status"] == "closed" and closed:
         out.append({"datetime": closed, "summary": "Request closed", "type": "closed"})
     return out
@@ -115,19 +115,23 @@ def requests(
         field, low, high = _window(params, max_days)
     except ValueError as exc:
         return error(400, str(exc))
-    column, requested = ds.profile.columns.get(field, ""), ds.profile.columns["requested_datetime"]
     wanted = {k: v for k, v in params.items() if k in STANDARD}
-    extensions, found = params.get("extensions") == "true", []
     with ds.lock:
-        times, order = ds.typed(column) if column else [None] * len(ds.rows), ds.typed(requested)
-        chosen = [i for i, t in enumerate(times) if t is not None and low <= t <= high]
-        chosen.sort(key=lambda i: (order[i] is not None, order[i] or 0), reverse=True)  # newest first
-        for i in chosen:
-            rec = record(ds, i, extensions)
-            if all(str(rec.get(k)) == v for k, v in wanted.items()):
-                found.append(rec)
-                if len(found) == cap:
-                    break
+        column = ds.profile.columns.get(field, "")
+        if not column or column not in ds.frame:
+            chosen = np.array([], dtype=int)
+        else:
+            times = ds.typed(column)
+            chosen = np.flatnonzero(((times >= low) & (times <= high)).fillna(False).to_numpy())
+        requested = ds.typed(ds.profile.columns["requested_datetime"]).iloc[chosen].reset_index(drop=True)
+        chosen = chosen[requested.sort_values(ascending=False, kind="stable", na_position="last").index.to_numpy()]
+        found = []
+        for start in range(0, len(chosen), cap):  # newest first, until the cap
+            batch = records(ds, chosen[start : start + cap], params.get("extensions") == "true")
+            found += [r for r in batch if all(str(r.get(k)) == v for k, v in wanted.items())]
+            if len(found) >= cap:
+                break
+        found = found[:cap]
     if renames:
         found = [{renames.get(k, k): v for k, v in r.items() if renames.get(k, k) is not None} for r in found]
     if fmt == "xml":

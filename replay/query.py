@@ -9,9 +9,13 @@ lists. Anything else is refused with a message, as a real server refuses what it
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, tzinfo
+
+import numpy as np
+import pandas as pd
 
 FIELD = r"""(?:"(?P<quoted>[^"]+)"|(?P<field>[:@\w.]+))"""
 CONDITION = re.compile(
@@ -73,17 +77,15 @@ def parse_order(text: str) -> list[tuple[str, bool]]:
     return out
 
 
-def literal_value(cond: Condition, sample, zone: tzinfo):
-    """The literal as a value comparable with ``sample`` (a row's typed value)."""
-    if isinstance(sample, datetime):
+def literal_value(cond: Condition, values: pd.Series, zone: tzinfo):
+    """The literal as a value comparable with a typed column."""
+    if pd.api.types.is_datetime64_any_dtype(values):
         try:
-            moment = datetime.fromisoformat(cond.literal.replace(" ", "T", 1))
+            moment = pd.Timestamp(cond.literal.replace(" ", "T", 1))
         except ValueError:
             raise QueryError(f"{cond.literal!r} is not a date or time") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC if cond.utc else zone)
-        return moment
-    if isinstance(sample, float):
+        return moment.tz_localize(UTC if cond.utc else zone) if moment.tzinfo is None else moment
+    if pd.api.types.is_numeric_dtype(values):
         try:
             return float(cond.literal)
         except ValueError:
@@ -91,25 +93,26 @@ def literal_value(cond: Condition, sample, zone: tzinfo):
     return cond.literal
 
 
-def holds(value, op: str, literal) -> bool:
-    """SQL semantics: a null (None) never matches."""
-    if value is None:
-        return False
-    if type(value) is not type(literal) and not (isinstance(value, datetime) and isinstance(literal, datetime)):
-        value, literal = str(value), str(literal)
-    return {
-        "=": value == literal,
-        "<>": value != literal,
-        ">": value > literal,
-        ">=": value >= literal,
-        "<": value < literal,
-        "<=": value <= literal,
-    }[op]
+OPERATORS = {
+    "=": operator.eq,
+    "<>": operator.ne,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
 
 
-def select(ds, conditions: list[Condition], order: list[tuple[str, bool]], names: dict[str, str], zone) -> list[int]:
-    """Indexes of the rows of ``ds`` that meet every condition, in the order asked (file order breaks
-    ties). ``names`` maps the wire's field names to the dataset's columns or system fields."""
+def holds(values: pd.Series, op: str, literal) -> np.ndarray:
+    """Where ``values op literal``, with SQL semantics: a null never matches."""
+    result = OPERATORS[op](values, literal)
+    return np.asarray(result.fillna(False), dtype=bool) & values.notna().to_numpy()
+
+
+def select(ds, conditions: list[Condition], order: list[tuple[str, bool]], names: dict[str, str], zone) -> np.ndarray:
+    """Positions of the rows of ``ds`` that meet every condition, in the order asked (file order breaks
+    ties; missing values first). ``names`` maps the wire's field names to the dataset's columns or
+    system fields."""
 
     def column(field: str) -> str:
         if field not in names:
@@ -120,15 +123,19 @@ def select(ds, conditions: list[Condition], order: list[tuple[str, bool]], names
         key = (ds.version, tuple(conditions), tuple(order), tuple(sorted(names.items())))
         if key in ds.selections:
             return ds.selections[key]
-        rows = list(range(len(ds.rows)))
+        keep = np.ones(len(ds), dtype=bool)
         for cond in conditions:
             values = ds.typed(column(cond.field))
-            sample = next((v for v in values if v is not None), None)
-            literal = cond.literal if sample is None else literal_value(cond, sample, zone)
-            rows = [i for i in rows if holds(values[i], cond.op, literal)]
-        for field, descending in reversed(order):
-            values = ds.typed(column(field))
-            rows.sort(key=lambda i: (values[i] is not None, 0 if values[i] is None else values[i]), reverse=descending)
+            keep &= holds(values, cond.op, literal_value(cond, values, zone))
+        rows = np.flatnonzero(keep)
+        if order:
+            keys = pd.DataFrame(
+                {str(i): ds.typed(column(f)).iloc[rows].reset_index(drop=True) for i, (f, _d) in enumerate(order)}
+            )
+            ranked = keys.sort_values(
+                list(keys.columns), ascending=[not d for _f, d in order], kind="stable", na_position="first"
+            )
+            rows = rows[ranked.index.to_numpy()]
         if len(ds.selections) > 16:
             ds.selections.clear()
         ds.selections[key] = rows

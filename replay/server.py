@@ -171,7 +171,7 @@ class ReplayServer:
         try:
             if (method, path) == ("GET", "/_replay/state"):
                 ds = self.dataset
-                return json_answer({"version": ds.version, "rows": len(ds.rows), "requests": self.faults.requests})
+                return json_answer({"version": ds.version, "rows": len(ds), "requests": self.faults.requests})
             if (method, path) == ("POST", "/_replay/changes"):
                 at = datetime.fromisoformat(params["at"]) if "at" in params else None
                 return json_answer({"version": self.apply(json.loads(body), at)})

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+import pandas as pd
+
 from .query import QueryError, parse_order, parse_where, select
 from .wire import Answer, fixed, floating, json_answer, point_of
 
@@ -29,7 +32,7 @@ def names(ds) -> dict[str, str]:
 
 
 def metadata(ds) -> Answer:
-    newest = max((s[":updated_at"] for s in ds.system), default=None)
+    newest = ds.system[":updated_at"].max() if len(ds) else None
     columns = [
         {"id": i, "name": c.name, "fieldName": c.field, "position": i, "dataTypeName": TYPES[c.kind]}
         for i, c in enumerate(ds.columns, 1)
@@ -38,30 +41,38 @@ def metadata(ds) -> Answer:
         {
             "id": ds.dataset_id,
             "name": ds.profile.package["title"],
-            "rowsUpdatedAt": int(newest.timestamp()) if newest else None,
+            "rowsUpdatedAt": int(newest.timestamp()) if newest is not None else None,
             "columns": columns,
         }
     )
 
 
-def _value(ds, kind: str, text: str):
-    if kind == "datetime":
-        moment = ds.moment(text)
-        return floating(moment) if moment else text
-    if kind == "location" and (point := point_of(text)):
-        return {"latitude": point[0], "longitude": point[1], "human_address": HUMAN_ADDRESS}
-    return text
+def _location(text: str):
+    point = point_of(text)
+    return {"latitude": point[0], "longitude": point[1], "human_address": HUMAN_ADDRESS} if point else text
 
 
-def row_of(ds, index: int, system: bool) -> dict:
-    row, out = ds.rows[index], {}
+def rows_of(ds, rows: np.ndarray, system: bool) -> list[dict]:
+    """The rows at these positions as Socrata writes them: API names, empty fields left out."""
+    columns: dict[str, list] = {}
     if system:
-        s = ds.system[index]
-        out.update({":id": s[":id"], ":created_at": fixed(s[":created_at"]), ":updated_at": fixed(s[":updated_at"])})
+        s = ds.system.iloc[rows]
+        columns |= {
+            ":id": s[":id"].tolist(),
+            ":created_at": fixed(s[":created_at"]),
+            ":updated_at": fixed(s[":updated_at"]),
+        }
     for c in ds.columns:
-        if row.get(c.name):
-            out[c.field] = _value(ds, c.kind, row[c.name])
-    return out
+        text = ds.frame[c.name].iloc[rows]
+        if c.kind == "datetime":
+            moments = ds.typed(c.name).iloc[rows]
+            columns[c.field] = [f or t for f, t in zip(floating(moments), text.tolist(), strict=True)]
+        elif c.kind == "location":
+            columns[c.field] = [_location(t) for t in text.tolist()]
+        else:
+            columns[c.field] = text.tolist()
+    names = list(columns)
+    return [{k: v for k, v in zip(names, values, strict=True) if v} for values in zip(*columns.values(), strict=True)]
 
 
 def resource(ds, params: dict, max_limit: int) -> Answer:
@@ -79,20 +90,21 @@ def resource(ds, params: dict, max_limit: int) -> Answer:
     except (QueryError, ValueError) as exc:
         return error(400, "query.compiler.malformed", str(exc))
     system = chosen.replace(" ", "") == ":*,*"
-    return json_answer([row_of(ds, i, system) for i in rows[offset : offset + limit]])
+    return json_answer(rows_of(ds, rows[offset : offset + limit], system))
 
 
-def _aggregate(ds, rows: list[int], m: re.Match, mapping: dict) -> dict:
+def _aggregate(ds, rows: np.ndarray, m: re.Match, mapping: dict) -> dict:
     func, field, alias = m[1].lower(), m[2], m[3] or f"{m[1].lower()}_{m[2].strip(':')}"
     if func == "count":
         return {alias: str(len(rows))}
     if field not in mapping:
         raise QueryError(f"no such column: {field}")
-    values = [v for v in (ds.typed(mapping[field])[i] for i in rows) if v is not None]
-    if not values:
+    values = ds.typed(mapping[field]).iloc[rows].dropna()
+    if values.empty:
         return {}
-    best = max(values) if func == "max" else min(values)
+    best = values.max() if func == "max" else values.min()
     if field in SYSTEM:
-        return {alias: fixed(best)}
-    column = ds.column(mapping[field])
-    return {alias: floating(best) if column.kind == "datetime" else str(best)}
+        return {alias: fixed(pd.Series([best]))[0]}
+    if ds.column(mapping[field]).kind == "datetime":
+        return {alias: floating(pd.Series([best]))[0]}
+    return {alias: str(best)}

@@ -1,10 +1,15 @@
-"""What the wire formats share: an answer, and how times and values are written on the wire."""
+"""What the wire formats share: an answer, and how times and values are written on the wire.
+
+The column helpers take a page's typed values (a pandas Series) and give one Python value per row,
+``None`` where the value is missing.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+
+import pandas as pd
 
 
 @dataclass
@@ -20,18 +25,43 @@ def json_answer(value, status: int = 200) -> Answer:
     return Answer(status, "application/json; charset=utf-8", body)
 
 
-def floating(moment: datetime) -> str:
-    """Socrata's floating timestamp: local time, milliseconds, no offset."""
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}"
+def _texts(values: pd.Series, texts: pd.Series) -> list:
+    return [None if pd.isna(v) else v for v in texts.where(values.notna()).tolist()]
 
 
-def fixed(moment: datetime) -> str:
-    """Socrata's fixed timestamp (system fields): UTC with a Z."""
-    return floating(moment.astimezone(UTC)) + "Z"
+def floating(values: pd.Series) -> list:
+    """Socrata's floating timestamps: local time, milliseconds, no offset."""
+    return _texts(values, values.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str.slice(0, 23))
 
 
-def epoch_ms(moment: datetime) -> int:
-    return int(round(moment.timestamp() * 1000))
+def fixed(values: pd.Series) -> list:
+    """Socrata's fixed timestamps (system fields): UTC, milliseconds, Z."""
+    utc = values.dt.tz_convert("UTC")
+    return _texts(values, utc.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str.slice(0, 23) + "Z")
+
+
+def naive(values: pd.Series) -> list:
+    """CKAN's timestamps: local time, no offset."""
+    return _texts(values, values.dt.strftime("%Y-%m-%dT%H:%M:%S"))
+
+
+def with_offset(values: pd.Series) -> list:
+    """W3C times with the city's offset (``2024-03-01T17:51:51-06:00``), as Open311 writes them."""
+    return [None if pd.isna(v) else v.isoformat() for v in values.tolist()]
+
+
+def epoch_ms(values: pd.Series) -> list:
+    """ArcGIS dates: milliseconds since 1970, UTC."""
+    ms = (values - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(milliseconds=1)
+    return [None if pd.isna(v) else int(v) for v in ms.tolist()]
+
+
+def numbers(values: pd.Series, texts: pd.Series) -> list:
+    """JSON numbers: an int where the text is a whole number, else a float; None when missing."""
+    out = []
+    for v, t in zip(values.tolist(), texts.tolist(), strict=True):
+        out.append(None if pd.isna(v) else int(v) if t.lstrip("-").isdigit() else v)
+    return out
 
 
 def point_of(text: str) -> tuple[str, str] | None:
@@ -41,12 +71,3 @@ def point_of(text: str) -> tuple[str, str] | None:
         return None
     parts = [p.strip() for p in inner[1:-1].split(",")]
     return (parts[0], parts[1]) if len(parts) == 2 and all(parts) else None
-
-
-def number(text: str):
-    """An int or float from text; None when blank or not a number."""
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        return None
-    return int(text) if text.lstrip("-").isdigit() else value

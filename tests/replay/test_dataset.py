@@ -56,18 +56,19 @@ def test_columns_typed_from_the_profile(ds):
         "Channel": ("channel", "text"),
         "Ward": ("ward", "integer"),
     }
-    assert (len(ds.rows), ds.dataset_id) == (40, "rvtn-0311")
+    assert (len(ds), ds.dataset_id) == (40, "rvtn-0311")
 
 
 def test_system_fields(ds):
-    first = ds.system[0]
+    first = ds.system.iloc[0]
     # R-0001 was updated 03/01/2024 10:00:00 AM in Chicago: 16:00 UTC
     assert first[":updated_at"] == datetime(2024, 3, 1, 16, 0, tzinfo=UTC)
     assert first[":created_at"] == datetime(2024, 3, 1, 14, 0, tzinfo=UTC)
-    assert first[":id"].startswith("row-") and len({s[":id"] for s in ds.system}) == 40
+    assert first[":id"].startswith("row-") and ds.system[":id"].nunique() == 40
     # R-0019 has no update date: its :updated_at is its creation, 03/03/2024 07:06:06 PM in Chicago
-    assert ds.rows[18]["Updated"] == ""
-    assert ds.system[18][":updated_at"] == ds.system[18][":created_at"] == datetime(2024, 3, 4, 1, 6, 6, tzinfo=UTC)
+    assert ds.row(18)["Updated"] == ""
+    r19 = ds.system.iloc[18]
+    assert r19[":updated_at"] == r19[":created_at"] == datetime(2024, 3, 4, 1, 6, 6, tzinfo=UTC)
 
 
 def test_apply_changes(ds):
@@ -81,7 +82,7 @@ def test_apply_changes(ds):
         AT,
     )
     assert version == 1
-    row = {r["Request ID"]: r for r in ds.rows}
+    row = {rid: ds.row(i) for rid, i in ds.by_id.items()}
     assert (row["R-0003"]["Status"], row["R-0003"]["Closed"], row["R-0003"]["Updated"]) == (
         "Closed",
         "03/10/2024 10:00:00 AM",
@@ -90,7 +91,8 @@ def test_apply_changes(ds):
     assert (row["R-0004"]["Status"], row["R-0004"]["Closed"]) == ("Assigned", "")
     assert (row["R-0001"]["Status"], row["R-0001"]["Closed"]) == ("Open", "")
     assert row["R-0041"]["Type"] == "" and row["R-0041"]["Updated"] == "03/10/2024 10:00:00 AM"
-    assert ds.system[ds.by_id["R-0041"]][":updated_at"] == AT
+    assert ds.system[":updated_at"][ds.by_id["R-0041"]] == AT
+    assert ds.system[":updated_at"][ds.by_id["R-0002"]] == datetime(2024, 3, 1, 18, 30, 37, tzinfo=CHICAGO)  # untouched
     assert ds.history == {
         "R-0003": [(AT, "Open", "Closed")],
         "R-0004": [(AT, "In Progress", "Assigned")],
@@ -116,11 +118,11 @@ def test_apply_refuses(ds, change, message):
 def test_schema_changes(ds):
     rename_column(ds, "Status", "Status Name")
     assert ds.column("Status Name").field == "status_name" and ds.column("Status") is None
-    assert ds.rows[0]["Status Name"] == "Closed" and "Status" not in ds.rows[0]
+    assert ds.row(0)["Status Name"] == "Closed" and "Status" not in ds.row(0)
     drop_column(ds, "Notes")
-    assert ds.column("Notes") is None and "Notes" not in ds.rows[0]
+    assert ds.column("Notes") is None and "Notes" not in ds.row(0)
     move_back(ds, ":updated_at", 86400)
-    assert ds.system[0][":updated_at"] == datetime(2024, 2, 29, 16, 0, tzinfo=UTC)
+    assert ds.system[":updated_at"][0] == datetime(2024, 2, 29, 16, 0, tzinfo=UTC)
     move_back(ds, "Created", 3600)
-    assert ds.rows[0]["Created"] == "03/01/2024 07:00:00 AM"
+    assert ds.row(0)["Created"] == "03/01/2024 07:00:00 AM"
     assert ds.version == 4

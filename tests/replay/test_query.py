@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pytest
 
 from replay.query import Condition, QueryError, holds, literal_value, parse_order, parse_where
@@ -71,13 +72,15 @@ def test_parse_order():
     ],
 )
 def test_literal_value_times(literal, utc, expected):
-    sample = datetime(2024, 1, 1, tzinfo=CHICAGO)
-    assert literal_value(Condition("f", ">=", literal, utc), sample, CHICAGO) == expected
+    column = pd.Series([pd.Timestamp("2024-01-01", tz=CHICAGO)])
+    assert literal_value(Condition("f", ">=", literal, utc), column, CHICAGO) == expected
 
 
 def test_holds_sql_semantics():
-    assert holds(None, "=", "x") is False  # a null never matches
-    assert holds(None, "<>", "x") is False
-    assert holds(3.0, ">=", 3.0) and not holds(2.5, ">", 3.0)
-    assert holds("Police", "=", "Police") and holds("B", ">", "A")
-    assert holds(datetime(2024, 3, 1, 8, tzinfo=CHICAGO), "=", datetime(2024, 3, 1, 14, tzinfo=UTC))
+    text = pd.Series(["Police", None, "B"], dtype="str")
+    assert holds(text, "=", "Police").tolist() == [True, False, False]  # a null never matches
+    assert holds(text, "<>", "Police").tolist() == [False, False, True]
+    numbers = pd.Series([3.0, float("nan"), 2.5])
+    assert holds(numbers, ">=", 3.0).tolist() == [True, False, False]
+    times = pd.Series([pd.Timestamp("2024-03-01 08:00", tz=CHICAGO), pd.NaT]).dt.tz_convert(CHICAGO)
+    assert holds(times, "=", pd.Timestamp("2024-03-01 14:00", tz="UTC")).tolist() == [True, False]

@@ -339,7 +339,7 @@ def test_apply_at_the_clock():
     with ReplayServer(dataset, kinds=["socrata"]) as s:
         before = datetime.now(UTC)
         s.apply([{"op": "status", "id": "R-0002", "status": "Open"}])
-        assert s.dataset.system[1][":updated_at"] >= before.replace(microsecond=0)
+        assert s.dataset.system[":updated_at"][1] >= before.replace(microsecond=0)
 
 
 # --- the command line -------------------------------------------------------------------------------
