@@ -2,9 +2,9 @@
 
 The rows are the extract's cells as the portal's own reader gives them (so the loopback source and
 the file source start from the very same text), kept column by column as Arrow strings (about
-0.9 GB for a million rows of NYC's 46 columns). On top of them the dataset keeps what a live system has and an export does
-not: per row a system id and an update time (Socrata's ``:id`` and ``:updated_at``), the history of
-status changes, and a version that every change bumps.
+0.9 GB for a million rows of NYC's 46 columns). On top of them the dataset keeps what a live system
+has and an export does not: per row a system id and an update time (Socrata's ``:id`` and
+``:updated_at``), the history of status changes, and a version that every change bumps.
 
 Dates are read with the pipeline's own parser (``etl.transform.parse_datetimes``), so an instant the
 loopback source writes (an Open311 offset, an ArcGIS epoch) is the instant the pipeline would read
