@@ -3,9 +3,8 @@
 * No basemap by default: ``map_provider=None`` keeps the map legible offline (in Streamlit,
   ``map_style=None`` would mean "Streamlit's CARTO basemap", fetched from the internet). The
   neighborhood boundaries are drawn as a layer, so the map reads without tiles.
-* Colours are colour-blind safe: a 5-step cividis ramp for the choropleth, magma for the
-  heatmap (so the two never read as one scale); Okabe-Ito blue,
-  vermillion and grey for open, overdue and closed points.
+* Colour-blind safe colours: cividis (5 steps) for the choropleth, magma for the heatmap (never
+  read as one scale); Okabe-Ito blue, vermillion and grey for open, overdue and closed points.
 * Tooltips use deck.gl's ``text`` mode (set with ``innerText``), so nothing from the data is ever
   parsed as HTML; values are also cut to a sane length.
 """
