@@ -1,4 +1,4 @@
-"""Target 7: the API under load, and Datasette answering the same questions from the same SQLite file.
+"""Target 8 (BENCHMARKS.md): the API under load, and Datasette answering the same questions from the same SQLite file.
 
 For each server, wrk (Debian's) runs ``--connections`` (32) connections on 2 threads for
 ``--seconds`` (30) against each address, on loopback, after a warm-up:

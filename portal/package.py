@@ -119,8 +119,8 @@ def schema_fields(release: Release, resource_name: str = "service_requests") -> 
     return list((table_schema(release, resource_name) or {}).get("fields", []))
 
 
-def data_dictionary(release: Release) -> list[dict]:
-    """One row per published field: name, title, type, required, description."""
+def data_dictionary(release: Release, resource_name: str = "service_requests") -> list[dict]:
+    """One row per published field of a resource: name, title, type, required, description."""
     return [
         {
             "field": f.get("name", ""),
@@ -129,7 +129,7 @@ def data_dictionary(release: Release) -> list[dict]:
             "required": bool((f.get("constraints") or {}).get("required")),
             "description": f.get("description", ""),
         }
-        for f in schema_fields(release)
+        for f in schema_fields(release, resource_name)
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
@@ -56,6 +57,20 @@ def test_data_dictionary_from_inline_or_file_schema(release, sample):
     (sample.release_dir / "schema.json").write_text(json.dumps({"fields": schema}))
     doc = {"resources": [{"name": "service_requests", "path": "x.csv", "schema": "schema.json"}]}
     assert package.data_dictionary(replace(release, datapackage=doc)) == fields
+
+
+def test_data_dictionary_of_an_insight_resource(release):
+    schema = json.loads((Path(__file__).resolve().parents[2] / "schemas" / "rising_cells.schema.json").read_text())
+    doc = {**release.datapackage, "resources": [{"name": "rising_cells", "path": "x.csv", "schema": schema}]}
+    fields = package.data_dictionary(replace(release, datapackage=doc), "rising_cells")
+    assert [f["field"] for f in fields] == [f["name"] for f in schema["fields"]]
+    assert fields[-1] == {
+        "field": "rising",
+        "title": "Rising",
+        "type": "boolean",
+        "required": True,
+        "description": schema["fields"][-1]["description"],
+    }
 
 
 def test_document_tables_from_a_report(release):
