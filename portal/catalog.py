@@ -6,13 +6,18 @@ descriptions, licenses, publisher, keywords, resources with their checksums and 
 the span of its requests and the bounds of its neighborhoods. One DCAT dataset per published
 resource; each distribution's ``downloadURL`` is the API's address of that exact file
 (``file_path``), so its bytes hash to the checksum datapackage.json declares.
+
+``dataset_page`` puts the JSON-LD in a plain web page: Streamlit's ``st.html`` removes script
+elements, and a crawler does not run the dashboard's JavaScript.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 
 from portal import queries
 from portal.db import Release
@@ -220,3 +225,25 @@ def dataset_jsonld(release: Release, resources: list[Resource], ctx: CatalogCont
             "geo": {"@type": "GeoShape", "box": f"{south} {west} {north} {east}"},
         }
     return {k: v for k, v in doc.items() if v is not None}
+
+
+def dataset_page(release: Release, resources: list[Resource], ctx: CatalogContext) -> str:
+    """The catalog as a small web page that crawlers can read without running the dashboard's
+    JavaScript: the release, its files with their checksums, and the schema.org ``Dataset`` as
+    JSON-LD. Data text is HTML-escaped; in the JSON-LD, ``<`` is escaped so no value closes the script."""
+    ld = json.dumps(dataset_jsonld(release, resources, ctx), ensure_ascii=False).replace("<", "\\u003c")
+    files = "".join(
+        f'<li><a href="{escape(ctx.api + file_path(release, r.path))}">{escape(r.title)}</a> '
+        f"({escape(r.path)}, {escape(r.declared_hash or 'no checksum declared')})</li>"
+        for r in resources
+    )
+    title = escape(release.title)
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        f'<script type="application/ld+json">{ld}</script></head><body><h1>{title}</h1>'
+        f"<p>{escape(str(release.datapackage.get('description') or ''))}</p>"
+        f"<p>Release {escape(release.version)}, published {escape(release.created)}.</p><ul>{files}</ul>"
+        f'<p><a href="{escape(ctx.api)}/catalog/data.json">DCAT-US catalog</a> · '
+        f'<a href="{escape(ctx.api)}/open311/v2/discovery.json">Open311</a> · '
+        f'<a href="{escape(ctx.dashboard)}/data">Dashboard</a></p></body></html>'
+    )

@@ -1,5 +1,6 @@
-"""Routes of the catalog: DCAT-US ``/catalog/data.json``, the Table Schemas it points to, and the
-published files themselves (``/catalog/files/<version>/<path>``, only the current release's)."""
+"""Routes of the catalog: DCAT-US ``/catalog/data.json``, the Table Schemas it points to, the
+published files themselves (``/catalog/files/<version>/<path>``, only the current release's), and
+``/catalog/index.html``, a web page with the schema.org Dataset JSON-LD."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from portal.text import quoted
 
 router = APIRouter(prefix="/catalog", tags=["Catalog"])
 JSON = "application/json; charset=utf-8"
+HTML = "text/html; charset=utf-8"
 NO_PARAMS: dict[str, str] = {}
 
 
@@ -58,6 +60,21 @@ async def data_json(request: Request) -> Response:
     return await answer(
         request, app.service, cur, build, JSON, max_age=app.settings.max_age, vary=f"{ctx.api} {ctx.dashboard}"
     )
+
+
+@router.get(
+    "/index.html",
+    summary="The catalog as a web page, with the schema.org Dataset JSON-LD that search engines index",
+    operation_id="catalog_page",
+    response_class=Response,
+    responses=openapi.responses("text/html", {"type": "string"}),
+)
+async def catalog_page(request: Request) -> Response:
+    app, cur = _current(request)
+    ctx = context(request, cur)
+    build = lambda: catalog.dataset_page(cur.release, cur.resources, ctx).encode("utf-8")  # noqa: E731
+    vary = f"{ctx.api} {ctx.dashboard}"
+    return await answer(request, app.service, cur, build, HTML, max_age=app.settings.max_age, vary=vary, inline=True)
 
 
 @router.get(

@@ -70,3 +70,43 @@ def test_head_answers_like_get_without_a_body(api):
     assert (
         head.headers["content-length"] == get.headers["content-length"] and head.headers["etag"] == get.headers["etag"]
     )
+
+
+def test_catalog_page_carries_the_dataset_json_ld(api):
+    from html.parser import HTMLParser
+
+    class Page(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.scripts, self.links, self.h1, self._in = [], [], "", None
+
+        def handle_starttag(self, tag, attrs):
+            self._in = (tag, dict(attrs).get("type"))
+            if tag == "a":
+                self.links.append(dict(attrs)["href"])
+
+        def handle_data(self, data):
+            if self._in == ("script", "application/ld+json"):
+                self.scripts.append(data)
+            elif self._in and self._in[0] == "h1":
+                self.h1 += data
+
+        def handle_endtag(self, tag):
+            self._in = None
+
+    resp = api.get("/catalog/index.html")
+    assert resp.status_code == 200 and resp.headers["content-type"] == "text/html; charset=utf-8"
+    page = Page()
+    page.feed(resp.text)
+    (script,) = page.scripts
+    doc = json.loads(script)
+    assert (doc["@type"], doc["name"], doc["version"]) == ("Dataset", "Test City 311 <requests>", "2024.04.01-test")
+    assert page.h1 == "Test City 311 <requests>"  # the title as text: escaped in the page
+    assert "<requests>" not in resp.text and "\\u003crequests>" in script
+    downloads = [d["distribution"][0]["downloadURL"] for d in api.get("/catalog/data.json").json()["dataset"]]
+    assert page.links[: len(downloads)] == downloads
+    assert page.links[len(downloads) :] == [
+        f"{api.base}/catalog/data.json",
+        f"{api.base}/open311/v2/discovery.json",
+        "http://localhost:8501/data",
+    ]
