@@ -14,7 +14,7 @@ from pathlib import Path
 from .machine import describe, machine_info
 from .measure import print_table, write_result
 
-TARGETS = ["etl", "validate", "memory", "queries", "browser", "postgres", "incremental"]
+TARGETS = ["etl", "validate", "memory", "queries", "browser", "postgres", "incremental", "api"]
 
 
 def _save(a, name: str, result: dict) -> None:
@@ -131,6 +131,16 @@ def run_incremental(a) -> bool:
     return r["ok"]
 
 
+def run_api(a) -> bool:
+    from .api import bench_api
+
+    r = bench_api(a.work, a.city, a.rows, a.seconds, a.connections)
+    title = f"API under load: wrk, {a.connections} connections, {a.seconds} s per address ({a.city}, {a.rows:,} rows)"
+    print_table(title, r["table"])
+    _save(a, "api", r)
+    return r["ok"]
+
+
 def run_calibration(a) -> bool:
     from .calibration import bench_calibration, coverage_rows, history_rows, noise_rows
 
@@ -201,6 +211,7 @@ RUNNERS = {
     "browser": run_browser,
     "postgres": run_postgres,
     "incremental": run_incremental,
+    "api": run_api,
     "fixtures": run_fixtures,
     "calibration": run_calibration,
     "fingerprint": run_fingerprint,
@@ -249,6 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="queries only: time this existing database (e.g. sqlite:///nyc1m.db) instead of "
         "building a release; it is only read",
     )
+    p.add_argument("--seconds", type=int, default=30, help="api only: seconds of load per address (default 30)")
+    p.add_argument("--connections", type=int, default=32, help="api only: concurrent connections (default 32)")
     return p
 
 

@@ -4,11 +4,14 @@ each top-level one: the two cannot drift from the code."""
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ARCHITECTURE = ROOT / "docs" / "architecture.md"
-TOP_LEVEL = ("core", "etl", "portal", "bench")  # pyproject.toml [tool.setuptools.packages.find]
+# the packages the project installs: pyproject.toml [tool.setuptools.packages.find] include
+FIND = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]["find"]
+TOP_LEVEL = tuple(pattern.removesuffix("*") for pattern in FIND["include"])
 
 
 def packages() -> list[str]:
@@ -37,8 +40,7 @@ def test_each_package_paragraph_says_something():
 
 
 def test_the_package_list_is_what_setuptools_installs():
-    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert 'include = ["core*", "etl*", "portal*", "bench*"]' in pyproject
+    assert {"core", "etl", "portal", "bench"} <= set(TOP_LEVEL)
     assert {"core", "core.insight", "etl", "etl.io", "etl.sources", "portal", "bench"} <= set(packages())
 
 
