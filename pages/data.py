@@ -33,7 +33,7 @@ def download(label: str, data, file_name: str, mime: str, key: str) -> None:
 
 
 with files:
-    st.html(html.table(*datasheet.summary(rel, tr)))
+    st.html(html.table(*datasheet.summary(rel, tr), cards=False))
     st.caption(
         _(
             "Each file as published, with its SHA-256 checksum from datapackage.json and whether "

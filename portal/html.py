@@ -44,8 +44,9 @@ def _cell(value) -> str:
     return html_text(value)
 
 
-def table(columns: list[Column], rows: list[dict], caption: str | None = None) -> str:
-    """An accessible table; on a phone each row is a card of "header: value" lines."""
+def table(columns: list[Column], rows: list[dict], caption: str | None = None, cards: bool = True) -> str:
+    """An accessible table; on a phone each row is a card of "header: value" lines (``cards``;
+    a two-column list of items and values stays a table)."""
     head = "".join(
         f'<th scope="col" role="columnheader"{" class=num" if c.numeric else ""}>{html_text(c.header)}</th>'
         for c in columns
@@ -61,8 +62,9 @@ def table(columns: list[Column], rows: list[dict], caption: str | None = None) -
         for row in rows
     )
     cap = f"<caption>{html_text(caption)}</caption>" if caption else ""
+    kind = "p311-table p311-cards" if cards else "p311-table"
     return (
-        f'<div class="p311-table"><table role="table">{cap}<thead role="rowgroup"><tr role="row">{head}</tr>'
+        f'<div class="{kind}"><table role="table">{cap}<thead role="rowgroup"><tr role="row">{head}</tr>'
         f'</thead><tbody role="rowgroup">{body}</tbody></table></div>'
     )
 
@@ -101,15 +103,15 @@ STYLE = f"""
 .p311-table td.num {{ font-variant-numeric: tabular-nums; white-space: nowrap; }}
 .p311-legend {{ font-size: .85rem; }}
 @media (max-width: {PHONE_MAX_PX}px) {{
-  .p311-table thead {{ position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }}
-  .p311-table table, .p311-table tbody, .p311-table tr, .p311-table td {{ display: block; width: 100%; }}
-  .p311-table tr {{ border: 1px solid #d6d6d6; border-radius: .4rem; margin-bottom: .6rem; padding: .3rem .5rem; }}
-  .p311-table td, .p311-table td.num {{ border: none; padding: .15rem 0; display: flex; gap: .6rem;
+  .p311-cards thead {{ position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }}
+  .p311-cards table, .p311-cards tbody, .p311-cards tr, .p311-cards td {{ display: block; width: 100%; }}
+  .p311-cards tr {{ border: 1px solid #d6d6d6; border-radius: .4rem; margin-bottom: .6rem; padding: .3rem .5rem; }}
+  .p311-cards td, .p311-cards td.num {{ border: none; padding: .15rem 0; display: flex; gap: .6rem;
     justify-content: space-between; text-align: right; white-space: normal; min-width: 0; }}
-  .p311-table td::before {{ content: attr(data-label); font-weight: 600; text-align: left; flex: 0 0 50%; }}
-  .p311-table td:empty {{ display: none; }}
-  .p311-table td:first-child {{ font-weight: 600; font-size: 1rem; justify-content: flex-start; text-align: left; }}
-  .p311-table td:first-child::before {{ content: none; }}
+  .p311-cards td::before {{ content: attr(data-label); font-weight: 600; text-align: left; flex: 0 0 50%; }}
+  .p311-cards td:empty {{ display: none; }}
+  .p311-cards td:first-child {{ font-weight: 600; font-size: 1rem; justify-content: flex-start; text-align: left; }}
+  .p311-cards td:first-child::before {{ content: none; }}
 }}
 </style>
 """

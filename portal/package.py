@@ -24,6 +24,17 @@ VERIFY_TEXT = {  # verify() -> what the Data page says
     "no_checksum": N_("no checksum declared"),
     "unsupported_checksum": N_("checksum in an algorithm this portal does not check"),
 }
+# The titles the ETL gives a release's files, so the Data page can show them in the visitor's
+# language (tr.data); a title not listed here is shown as published.
+RESOURCE_TITLES = [
+    N_("311 service requests"),
+    N_("311 service requests (Parquet)"),
+    N_("Neighborhood boundaries"),
+    N_("Request types"),
+    N_("Changes against the previous release"),
+    N_("Release report"),
+    N_("Data changelog summary"),
+]
 HISTORY_NOTES = {  # history() notes of its own -> what the Data page says
     "previous": N_("previous release"),
     "current": N_("current release (served by this portal)"),

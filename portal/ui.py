@@ -1,9 +1,7 @@
 """Shared Streamlit pieces: the language, the release guard, banner, attribution, numbers with
-their n, filters, tables, maps and URL state.
-
-One of the two portal modules that import streamlit. Every string from the data or the URL
-goes through ``portal.text`` before it reaches Markdown or HTML; every word of ours goes
-through the visitor's ``Translator`` (``tr()``).
+their n, filters, maps and URL state. One of the two portal modules that import streamlit.
+Every string from the data or the URL goes through ``portal.text`` before it reaches Markdown
+or HTML; every word of ours goes through the visitor's ``Translator`` (``tr()``).
 """
 
 from __future__ import annotations
@@ -114,6 +112,7 @@ def require_release() -> cache.Ctx:
         )
         st.code(PUBLISH_HINT, language="bash")
         st.caption(_("Set PORTAL_DB_URL to use another database (default sqlite:///datasets/portal.db)."))
+        frame_end(tr())  # the page stops here, before app.py's end of the frame
         st.stop()
     return ctx
 
@@ -259,7 +258,7 @@ def filter_controls(
     codes = sorted(vocab.service_codes, key=lambda c: type_names.get(c, c).lower())
     names = {n["neighborhood_code"]: n["name"] for n in nbhds}
     label = _("Filters ({n} set)").format(n=filters.active) if filters.active else _("Filters: none set")
-    with st.expander(label, expanded=expanded, icon=":material/filter_list:"):
+    with st.expander(label, expanded=expanded, icon=":material/filter_list:", key=f"{key}_filters"):
         left, right = st.columns(2)
         chosen = left.multiselect(
             _("Request types"),

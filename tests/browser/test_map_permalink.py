@@ -42,9 +42,15 @@ def widget_state(page) -> dict:
     }
 
 
+def open_filters(page) -> None:
+    """The filters are collapsed under the map: open their box."""
+    page.locator('[data-testid="stExpander"] summary', has_text="Filters").click()
+
+
 def test_map_permalink_restores_its_filters(demo_site, page, browser, wait_for_streamlit):
     page.goto(demo_site.url("/map"))
     wait_for_streamlit(page)
+    open_filters(page)
     page.locator(DATES).last.wait_for(state="attached")
     first, last = (date.fromisoformat(v) for v in page.locator(DATES).evaluate_all("els => els.map(e => e.value)"))
     start, end = first + timedelta(days=10), last - timedelta(days=10)
@@ -85,6 +91,8 @@ def test_map_permalink_restores_its_filters(demo_site, page, browser, wait_for_s
         again.goto(permalink)
         wait_for_streamlit(again)
         again.get_by_text(re.compile(r"requests match the filters")).wait_for()
+        expect(again.locator('[data-testid="stExpander"] summary', has_text="Filters (4 set)")).to_be_visible()
+        open_filters(again)
         expect(again.locator(TAGS)).to_have_count(len(shown["types"]))  # tags render a beat later
         expect(again.locator(DATES)).to_have_count(2)  # and so may the date range (a CI run read none)
         assert widget_state(again) == shown  # same widgets, same number of matching requests

@@ -89,7 +89,7 @@ def html_tables(at) -> list[list[dict]]:
     tables = []
     for element in at.get("html"):
         body = element.proto.body
-        if 'class="p311-table"' not in body:
+        if 'class="p311-table' not in body:
             continue
         tree = lxml_html.fromstring(body)
         headers = [th.text_content() for th in tree.iter("th")]

@@ -31,3 +31,4 @@ def test_legend_pairs_every_colour_with_words():
 
 def test_style_turns_rows_into_cards_on_phones():
     assert f"@media (max-width: {html.PHONE_MAX_PX}px)" in html.STYLE and "content: attr(data-label)" in html.STYLE
+    assert "p311-cards" not in html.table([html.Column("k", "Item")], [{"k": "x"}], cards=False)
