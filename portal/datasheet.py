@@ -20,7 +20,7 @@ def summary(release: Release, tr: Translator) -> Table:
         (_("Time zone"), release.timezone),
         (_("Rows published"), tr.number(release.rows_published)),
         (_("Rows not published (quarantined)"), tr.number(release.rows_quarantined)),
-        (_("Licence"), "; ".join(str(x.get("title") or x.get("name")) for x in package.licenses(release))),
+        (_("License"), "; ".join(str(x.get("title") or x.get("name")) for x in package.licenses(release))),
         (_("Source"), "; ".join(str(x.get("title") or x.get("path")) for x in package.sources(release))),
     ]
     return [Column("k", _("Item")), Column("v", _("Value"))], [{"k": k, "v": v} for k, v in items]

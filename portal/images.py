@@ -118,10 +118,13 @@ def newsletter(brief: Brief, imprint: Imprint, tr: Translator, size: str = "wide
         head = tr._("{name}: 311 requests").format(name=mpl_text(brief.name, 60))
         fig.suptitle(demo + head, x=0.02, ha="left", fontsize=18, fontweight="bold")
         width_chars = (66 if wide else 92) if tr.code.split("_")[0] not in ("zh", "ja", "ko") else (36 if wide else 50)
+        pair = tr._("{label}: {value}")
         lines = [
             line
             for label, text in wording.key_numbers(brief, tr)
-            for line in textwrap.wrap(f"{label}: {mpl_text(text)}", width_chars, subsequent_indent="    ")
+            for line in textwrap.wrap(
+                pair.format(label=label, value=mpl_text(text)), width_chars, subsequent_indent="    "
+            )
         ]
         fig.text(0.02, 0.88 if wide else 0.90, mpl_text(wording.period_text(brief, tr)), fontsize=12, va="top")
         fig.text(0.02, 0.80 if wide else 0.85, "\n".join(lines), fontsize=12 if wide else 13, va="top", linespacing=1.6)

@@ -109,10 +109,10 @@ def _numbered_canvas(lines: list[str], tr: Translator, font: str):
             for state in self._held:
                 self.__dict__.update(state)
                 self.setFont(font, 7.5)
-                for i, line in enumerate(lines):
-                    self.drawString(MARGIN, 0.5 * inch - i * 10, line[:140])
                 page = tr._("Page {page} of {pages}").format(page=self._pageNumber, pages=len(self._held))
-                self.drawRightString(LETTER[0] - MARGIN, 0.5 * inch, page)
+                self.drawRightString(LETTER[0] - MARGIN, 0.5 * inch + 11, page)  # above the imprint
+                for i, line in enumerate(lines):
+                    self.drawString(MARGIN, 0.5 * inch - i * 10, line[:150])
                 super().showPage()
             super().save()
 

@@ -96,7 +96,7 @@ def imprint_lines(imprint: Imprint, brief: Brief, tr: Translator) -> list[str]:
         tr._("release {version}").format(version=plain(imprint.version, 40)),
         tr._("data through {when}").format(when=tr.datetime(brief.as_of, brief.timezone)),
     ]
-    second = [tr._("licence: {licence}").format(licence=plain(imprint.license_name or tr._("see the Data page"), 80))]
+    second = [tr._("license: {licence}").format(licence=plain(imprint.license_name or tr._("see the Data page"), 80))]
     link = imprint.link("neighborhood", nbhd=brief.code, lang=None if tr.code == "en" else tr.tag)
     return [" · ".join(first), " · ".join(second + ([link] if link else []))]
 

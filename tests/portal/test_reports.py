@@ -48,7 +48,7 @@ def test_pdf_pages_are_numbered_and_carry_the_imprint(conn, code, tmp_path):
         assert f"Page {page} of {pages}" in text
     assert text.count("data through Mar 31, 2024, 6:00 PM MDT") == pages  # the footer of every page
     assert text.count("Test <City> 311 · release v1") == pages
-    assert f"licence: CC0-1.0 · https://311.example.org/neighborhood?nbhd={code}" in text
+    assert f"license: CC0-1.0 · https://311.example.org/neighborhood?nbhd={code}" in text
     assert b.name in text  # "Hill & <Dale>" arrives as text, not as markup
     assert "DEMO DATA" in text and "n = " in text and "marked closed" in text
     assert "Where the open requests are" in text  # the map's heading, with its picture

@@ -65,7 +65,7 @@ def test_imprint_names_the_city_release_date_licence_and_address(n1):
     imprint = wording.Imprint("Test City 311", "1.0.0", "CC0-1.0", "Test", False, "https://311.example.org/")
     assert wording.imprint_lines(imprint, n1, EN) == [
         "Test City 311 · release 1.0.0 · data through Mar 31, 2024, 6:00\u202fPM MDT",
-        "licence: CC0-1.0 · https://311.example.org/neighborhood?nbhd=N1",
+        "license: CC0-1.0 · https://311.example.org/neighborhood?nbhd=N1",
     ]
     es = wording.imprint_lines(imprint, n1, translator("es"))
     assert es[1] == "licencia: CC0-1.0 · https://311.example.org/neighborhood?nbhd=N1&lang=es"
