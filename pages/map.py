@@ -80,7 +80,7 @@ with map_area:
     alt = _(
         "Map of the neighborhoods shaded by {measure}, with their names; the same numbers are in the table below it."
     )
-    deck = maps.deck(mapview.layers(drawn, shade, top, place), view, basemap=basemap)
+    deck = maps.deck(mapview.layers(drawn, shade, top, place, view), view, basemap=basemap)
     state = ui.pydeck_map(deck, 440, "map_deck", alt.format(measure=_(MEASURES[measure])), select=True)
     ui.legend(_(MEASURES[measure]), shade.legend, alpha=maps.FILL_ALPHA, outline=shade.outline_only)
     for title, items in mapview.overlay_legends(overlay, tr):

@@ -68,7 +68,7 @@ st.caption(
 here = [n["geometry"] for n in nbhds if n["neighborhood_code"] == code]
 view, drawn = cache.framed_neighborhoods(ctx.url, ctx.version, here, 360, 300)
 around = geometry.nearby(drawn, here)
-layers = [maps.boundaries(around, code), maps.open_dots(brief.open_points), maps.labels(around)]
+layers = [maps.boundaries(around, code), maps.open_dots(brief.open_points), maps.labels(around, view)]
 alt = _("Map of {name} and the neighborhoods around it, with its open requests as dots.").format(name=brief.name)
 ui.pydeck_map(maps.deck(layers, view, basemap=settings.basemap_on()), height=320, key="nb_map", alt=alt)
 ui.legend(_("Open requests"), [(POINT_COLORS["open"], _("open")), (POINT_COLORS["overdue"], _("open and overdue"))])

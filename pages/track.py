@@ -45,7 +45,7 @@ def show_request(ctx, view, row, tr) -> None:
         layers = [
             maps.boundaries(around, code),
             maps.points([{**row, "overdue": view.overdue}], ctx.release.timezone, radius_m=60, min_px=8, tr=tr),
-            maps.labels(around),
+            maps.labels(around, frame),
         ]
         alt = _("Map of where the request is, among the neighborhoods around it.")
         ui.pydeck_map(maps.deck(layers, frame, basemap=settings.basemap_on()), height=300, key="track_map", alt=alt)

@@ -113,3 +113,42 @@ def label_point(geometry: dict | None) -> list[float] | None:
 def area(geometry: dict | None) -> float:
     """Area in square degrees: only to rank shapes by size (bigger names win a crowded map)."""
     return float(shape(geometry).area) if geometry else 0.0
+
+
+def pixel_offset(point: list[float], view: pdk.ViewState) -> tuple[float, float]:
+    """Where ``[long, lat]`` is drawn, in screen pixels from the centre of a map at ``view``
+    (deck.gl's web-mercator world: 512 px wide at zoom 0; y grows downwards)."""
+
+    def world(lon: float, lat: float) -> tuple[float, float]:
+        lat = max(min(lat, 85.0), -85.0)
+        y = 256 - 256 / math.pi * math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+        return 512 * (lon + 180) / 360, y
+
+    x, y = world(*point)
+    cx, cy = world(view.longitude, view.latitude)
+    scale = 2**view.zoom
+    return (x - cx) * scale, (y - cy) * scale
+
+
+def label_box(text: str, size_px: float) -> tuple[float, float]:
+    """About how wide and high a label of ``text`` is drawn: wide (CJK) characters a full size,
+    others a little over half, plus the label's padding."""
+    import unicodedata
+
+    width = sum(size_px if unicodedata.east_asian_width(c) in "WF" else 0.58 * size_px for c in text)
+    return width + 8, size_px * 1.25 + 4
+
+
+def uncrowded(labels: list[tuple[list[float], str]], view: pdk.ViewState, size_px: float) -> list[int]:
+    """The indexes of the labels (point, text), most important first, whose boxes do not overlap
+    a label kept before them at ``view``: what a map can show without names on top of names."""
+    kept: list[tuple[float, float, float, float]] = []
+    out = []
+    for i, (point, text) in enumerate(labels):
+        x, y = pixel_offset(point, view)
+        w, h = label_box(text, size_px)
+        box = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+        if all(box[2] <= k[0] or box[0] >= k[2] or box[3] <= k[1] or box[1] >= k[3] for k in kept):
+            kept.append(box)
+            out.append(i)
+    return out

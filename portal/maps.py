@@ -7,9 +7,9 @@
   fallback is client-side and needs no detection: a browser that cannot reach the tile server
   (no internet, a firewall, an offline CI) draws the same deck without streets, which is exactly
   the offline map, labels included. The server never fetches tiles.
-* **Names** (``labels``): a TextLayer at a point inside each shape. deck.gl's collision filter
-  hides a name that would overlap a bigger neighborhood's at the current zoom, and shows it
-  when zoomed in; every name is also in the tooltip and in the page's table.
+* **Names** (``labels``): a TextLayer at a point inside each shape; where two names would overlap
+  at the map's first view, the bigger neighborhood's is drawn. Every name is also in the tooltip
+  and in the page's table.
 * Colours are colour-blind safe: a 5-step cividis ramp for the choropleth, magma for the
   heatmap (so the two never read as one scale); Okabe-Ito blue, vermillion and grey for open,
   overdue and closed points. Neighborhoods outside a filter are outlines without fill.
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import pydeck as pdk
 
+from portal.geometry import uncrowded
 from portal.i18n import N_, Translator, translator
 from portal.legends import CIVIDIS_5, MAGMA_5, NO_DATA, class_edges, class_index, legend, rgba
 from portal.text import plain
@@ -148,13 +149,18 @@ def boundaries(neighborhoods: list[dict], highlight: str | None = None) -> pdk.L
     return layer
 
 
-def labels(neighborhoods: list[dict], layer_id: str = "labels") -> pdk.Layer:
-    """Each neighborhood's name on a light box, at ``label_point`` (``portal.cache.neighborhoods``);
-    where names would overlap, the bigger neighborhood's is shown (deck.gl's collision filter)."""
+def labels(neighborhoods: list[dict], view: pdk.ViewState | None = None, layer_id: str = "labels") -> pdk.Layer:
+    """Each neighborhood's name on a light box, at ``label_point`` (``portal.cache.neighborhoods``).
+    With ``view``, names that would overlap at that view are left out, the bigger neighborhood's
+    kept (``geometry.uncrowded``): chosen here once, not by deck.gl's collision filter, whose extra
+    drawing pass costs a browser without a GPU about a second before the map first shows."""
+    named = [nb for nb in sorted(neighborhoods, key=lambda n: -n.get("area", 0)) if nb.get("label_point")]
+    texts = [plain(nb["name"], 40) for nb in named]
+    shown = uncrowded([(nb["label_point"], t) for nb, t in zip(named, texts)], view, LABEL_SIZE) if view else None
     data = [
-        {"position": nb["label_point"], "text": plain(nb["name"], 40), "priority": rank}
-        for rank, nb in enumerate(sorted(neighborhoods, key=lambda n: n.get("area", 0)))
-        if nb.get("label_point")
+        {"position": nb["label_point"], "text": text}
+        for i, (nb, text) in enumerate(zip(named, texts))
+        if shown is None or i in shown
     ]
     layer = pdk.Layer(
         "TextLayer",
@@ -167,14 +173,11 @@ def labels(neighborhoods: list[dict], layer_id: str = "labels") -> pdk.Layer:
         background=True,
         get_background_color=[255, 255, 255, 220],
         background_padding=[3, 1, 3, 1],
-        get_collision_priority="priority",
         pickable=False,
     )
     # set after construction: pydeck would turn a string argument into an accessor expression
     layer.character_set = "auto"  # every character of the names (accents, CJK), not only ASCII
     layer.font_family = LABEL_FONT
-    layer.extensions = [{"@@type": "CollisionFilterExtension"}]
-    layer.collision_enabled = True
     return layer
 
 

@@ -49,14 +49,16 @@ def shading(
     return Shading(layer, [*legend, ("#FFFFFF", outside)], (outside,))
 
 
-def layers(drawn: list[dict], shade: Shading, overlay: list[pdk.Layer], place: Place | None) -> list[pdk.Layer]:
-    """Shading, borders, what is on top (points or heat), the found place, then the names."""
+def layers(
+    drawn: list[dict], shade: Shading, overlay: list[pdk.Layer], place: Place | None, view: pdk.ViewState
+) -> list[pdk.Layer]:
+    """Shading, borders, what is on top (points or heat), the found place, then the names that fit at ``view``."""
     found = []
     if place is not None and place.kind == "block":
         found = maps.pin(place.point, place.label)
     elif place is not None:
         found = [maps.boundaries([n for n in drawn if n["neighborhood_code"] == place.code], place.code)]
-    return [shade.layer, maps.outlines(drawn), *overlay, *found, maps.labels(drawn)]
+    return [shade.layer, maps.outlines(drawn), *overlay, *found, maps.labels(drawn, view)]
 
 
 def overlay_legends(overlay: str, tr: Translator) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -80,3 +80,22 @@ def test_label_point_is_inside_a_concave_shape():
     assert Polygon(u).contains(Point(point))
     assert geometry.label_point(None) is None
     assert geometry.area({"type": "Polygon", "coordinates": [u]}) == 7.0
+
+
+def test_pixel_offset_is_web_mercator_at_the_views_zoom():
+    view = pdk.ViewState(latitude=0, longitude=0, zoom=1)
+    assert geometry.pixel_offset([0, 0], view) == (0, 0)
+    x, y = geometry.pixel_offset([90, 0], view)
+    assert (x, y) == pytest.approx((256.0, 0.0))  # a quarter of the 1,024 px world at zoom 1
+    assert geometry.pixel_offset([0, 10], view)[1] < 0  # north is up
+
+
+def test_label_boxes_count_wide_characters_wider():
+    assert geometry.label_box("Park", 10) == pytest.approx((4 * 5.8 + 8, 16.5))
+    assert geometry.label_box("公园", 10)[0] == pytest.approx(2 * 10 + 8)
+
+
+def test_uncrowded_keeps_the_first_of_overlapping_labels():
+    view = pdk.ViewState(latitude=0, longitude=0, zoom=10)
+    labels = [([0, 0], "Big"), ([0.0001, 0], "Overlaps"), ([0.1, 0], "Far away")]
+    assert geometry.uncrowded(labels, view, 13) == [0, 2]

@@ -79,18 +79,19 @@ def test_choropleth_fill_and_hairline_outlines_share_deck_gl_polygon_program():
     assert [f["geometry"] for f in spec[1]["data"]["features"]] == [h["geometry"] for h in hoods]
 
 
-def test_labels_name_every_neighborhood_and_bigger_ones_win_collisions():
-    spec = json.loads(maps.deck([maps.labels([_nb("A", "Ñandú Park", 1), _nb("B", "Small")])], view_for([])).to_json())
-    layer = spec["layers"][0]
+def test_labels_name_every_neighborhood_that_fits_the_bigger_first():
+    hoods = [_nb("A", "Ñandú Park", 1), _nb("B", "Small")]
+    layer = json.loads(maps.deck([maps.labels(hoods)], view_for([])).to_json())["layers"][0]
     assert layer["@@type"] == "TextLayer"
-    assert [(d["text"], d["position"], d["priority"]) for d in layer["data"]] == [
-        ("Small", [0.5, 0.5], 0),
-        ("Ñandú Park", [1.5, 0.5], 1),  # the larger area: the higher priority
-    ]
-    # strings set as plain values (pydeck would make "@@=auto" an expression), accents and CJK included
+    assert [(d["text"], d["position"]) for d in layer["data"]] == [("Ñandú Park", [1.5, 0.5]), ("Small", [0.5, 0.5])]
+    # strings set as plain values (pydeck would make "@@=auto" an expression): accents and CJK drawn
     assert layer["characterSet"] == "auto" and layer["fontFamily"].startswith('"Source Sans"')
-    assert layer["extensions"] == [{"@@type": "CollisionFilterExtension"}] and layer["collisionEnabled"] is True
-    assert layer["getCollisionPriority"] == "@@=priority"
+    assert "extensions" not in layer  # no collision pass: names are chosen on the server
+    # at a view where the two names (1 degree apart) would overlap, the bigger neighborhood's is kept
+    far = maps.labels(hoods, view_for([[0, 0], [2, 1]], 60, 60))
+    assert [d["text"] for d in far.data] == ["Ñandú Park"]
+    near = maps.labels(hoods, view_for([[0, 0], [2, 1]], 1200, 600))
+    assert [d["text"] for d in near.data] == ["Ñandú Park", "Small"]
 
 
 def test_boundaries_width_units_are_pixels_not_an_expression():

@@ -37,7 +37,7 @@ def test_focus_is_the_place_then_the_filter_then_everything():
 def test_layers_draw_names_last_and_a_found_block_as_a_pin():
     shade = mapview.shading(NBHDS, {"N1": (3.0, 3)}, "count", "Requests", EN, None)
     block = Place("block", "100 block of MAIN ST", "N1", [0.5, 0.5], 3)
-    spec = json.loads(maps.deck(mapview.layers(NBHDS, shade, [], block), view_for([])).to_json())
+    spec = json.loads(maps.deck(mapview.layers(NBHDS, shade, [], block, view_for([])), view_for([])).to_json())
     assert [layer["id"] for layer in spec["layers"]] == ["neighborhoods", "outlines", "pin", "pin_label", "labels"]
 
 
