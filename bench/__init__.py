@@ -10,5 +10,9 @@ Targets (issue #5; BENCHMARKS.md has the commands and results):
 5. ``postgres``: the ETL into PostgreSQL (COPY) vs SQLite, and the queries on PostgreSQL;
 6. ``incremental``: a delta of N/200 changed + N/200 new rows vs a full run (<= 20 %), exact changelog.
 
+``calibration`` (not part of ``all``; issue #17) checks promises rather than speed: how often the
+completion estimates' "9 in 10 by DATE" window held on a real city's held-out weeks (90 % +/- 5),
+and how often pure noise makes the "rising" tables flag anything (<= the declared FDR).
+
 Inputs are generated into the work folder (default build/bench/); results go to build/bench/results/.
 """

@@ -14,7 +14,7 @@ from pathlib import Path
 from .machine import describe, machine_info
 from .measure import print_table, write_result
 
-TARGETS = ["etl", "validate", "memory", "queries", "browser", "postgres", "incremental"]
+TARGETS = ["etl", "validate", "memory", "queries", "browser", "postgres", "incremental", "api"]
 
 
 def _save(a, name: str, result: dict) -> None:
@@ -131,6 +131,33 @@ def run_incremental(a) -> bool:
     return r["ok"]
 
 
+def run_api(a) -> bool:
+    from .api import bench_api
+
+    r = bench_api(a.work, a.city, a.rows, a.seconds, a.connections)
+    title = f"API under load: wrk, {a.connections} connections, {a.seconds} s per address ({a.city}, {a.rows:,} rows)"
+    print_table(title, r["table"])
+    _save(a, "api", r)
+    return r["ok"]
+
+
+def run_calibration(a) -> bool:
+    from .calibration import bench_calibration, coverage_rows, history_rows, noise_rows
+
+    r = bench_calibration(a.work, a.city, a.seeds, a.days, a.holdout_weeks, a.simulations)
+    where = f"{a.city}, {a.seeds} histories of {a.days} days" if a.city != "demo" else f"demo, {a.seeds} seeds"
+    print_table(f"Completion windows, last {a.holdout_weeks} weeks held out ({where})", coverage_rows(r))
+    print_table(f"Rising on pure noise ({a.city}'s cells at steady rates)", noise_rows(r))
+    title = (
+        "Rising at the end of each demo history (its volume grows 20 % over 120 days)"
+        if a.city == "demo"
+        else "Rising at the end of each rebuilt history (no real change by construction)"
+    )
+    print_table(title, history_rows(r))
+    _save(a, f"calibration-{a.city}", r)
+    return r["ok"]
+
+
 def run_fixtures(a) -> bool:
     """Rebuild tests/fixtures/validate: valid.csv from a fresh demo release, then the seeded files."""
     from datetime import datetime
@@ -165,16 +192,21 @@ RUNNERS = {
     "browser": run_browser,
     "postgres": run_postgres,
     "incremental": run_incremental,
+    "api": run_api,
     "fixtures": run_fixtures,
+    "calibration": run_calibration,
 }
+EXTRA = ["fixtures", "calibration"]  # not part of 'all'
+REAL_CITIES = ["la", "chicago"]  # calibration only
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description="Benchmarks of the portal (see BENCHMARKS.md).")
     p.add_argument(
         "target",
-        choices=[*TARGETS, "all", "fixtures"],
-        help="what to measure; 'all' runs every target; 'fixtures' rebuilds tests/fixtures/validate",
+        choices=[*TARGETS, "all", *EXTRA],
+        help="what to measure; 'all' runs every speed target; 'fixtures' rebuilds tests/fixtures/validate; "
+        "'calibration' checks the insight tables' promises (completion windows, false rising flags)",
     )
     p.add_argument("--rows", type=int, default=1_000_000, help="rows of the generated input (default 1,000,000)")
     p.add_argument(
@@ -186,9 +218,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--work", type=Path, default=Path("build/bench"), help="where inputs, releases and results go")
     p.add_argument(
         "--city",
-        choices=["nyc", "demo"],
+        choices=["nyc", "demo", *REAL_CITIES],
         default="nyc",
-        help="nyc: scale_sample.py over ../shared's NYC extract (default); demo: the demo generator",
+        help="nyc: scale_sample.py over ../shared's NYC extract (default); demo: the demo generator; "
+        "calibration: nyc, la or chicago rebuild that city's extract as a history (bench/history.py)",
+    )
+    p.add_argument("--seeds", type=int, default=20, help="calibration: histories to publish and pool (default 20)")
+    p.add_argument(
+        "--days", type=int, default=120, help="calibration: days a real city's rebuilt history spans (default 120)"
+    )
+    p.add_argument("--holdout-weeks", type=int, default=4, help="calibration: recent weeks held out (default 4)")
+    p.add_argument(
+        "--simulations", type=int, default=1000, help="calibration: simulations of pure noise (default 1000)"
     )
     p.add_argument(
         "--db",
@@ -197,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="queries only: time this existing database (e.g. sqlite:///nyc1m.db) instead of "
         "building a release; it is only read",
     )
+    p.add_argument("--seconds", type=int, default=30, help="api only: seconds of load per address (default 30)")
+    p.add_argument("--connections", type=int, default=32, help="api only: concurrent connections (default 32)")
     return p
 
 
@@ -204,6 +247,9 @@ def main(argv=None) -> int:
     a = build_parser().parse_args(argv)
     if a.runs < 1 or a.rows < 1:
         print("bench: --rows and --runs must be positive", file=sys.stderr)
+        return 2
+    if a.city in REAL_CITIES and a.target != "calibration":
+        print(f"bench: --city {a.city} is only for calibration; use nyc or demo", file=sys.stderr)
         return 2
     a.work = a.work.resolve()
     print(f"machine: {describe(machine_info())}")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ProfileError
+from .sources.settings import source_problem
 
 BUNDLED_DIR = Path(__file__).parent / "profiles"
 
@@ -62,7 +63,11 @@ KEYS: dict[str, dict[str, tuple[type | tuple, Any, str]]] = {
         "caveats": (list, [], "Plain-language caveats shown with the data (strings)."),
     },
     "input": {
-        "format": (str, "csv", "csv or json (a JSON array of records, or JSON lines)."),
+        "format": (
+            str,
+            "csv",
+            "csv, json (a JSON array, an object wrapping one, or JSON lines) or xml (GeoReport v2).",
+        ),
         "encoding": (str, "utf-8", "Text encoding of the raw file."),
         "delimiter": (str, ",", "CSV field delimiter."),
         "timezone": (str, ..., "IANA zone the naive timestamps are in, e.g. America/New_York."),
@@ -161,6 +166,44 @@ KEYS: dict[str, dict[str, tuple[type | tuple, Any, str]]] = {
             "title (names in all capitals become title case; mixed case is kept), upper or as_is.",
         ),
     },
+    "source": {
+        "kind": (str, "file", "Where raw rows come from: file, socrata, open311, ckan or arcgis."),
+        "path": (str, "", "file: the export a sync reads (relative to the profile file); blank: publish --input only."),
+        "url": (
+            str,
+            "",
+            "Socrata or CKAN site, Open311 endpoint (.../open311/v2) or ArcGIS layer (.../FeatureServer/0).",
+        ),
+        "dataset": (str, "", "socrata: the dataset id (erm2-nwe9); ckan: the DataStore resource id."),
+        "format": (str, "json", "What the API answers: json; open311 also xml; arcgis also geojson."),
+        "column_names": (
+            str,
+            "export",
+            "socrata, arcgis: export (columns named as in the portal's CSV export) or api (the API's field names).",
+        ),
+        "watermark": (
+            str,
+            "",
+            "The field (as the API names it) whose newest value a fetch resumes from; blank: always fetch everything.",
+        ),
+        "overlap_seconds": (int, 3600, "A fetch starts this long before the stored watermark, for late writes."),
+        "start": (str, "", "Earliest request date fetched (ISO 8601, e.g. 2024-01-01); required for open311."),
+        "page_size": (int, 1000, "Rows asked per request; open311: at most the server's cap per answer."),
+        "window_days": (int, 90, "open311: the longest window asked in one request."),
+        "window_params": (
+            list,
+            ["start_date", "end_date"],
+            "open311: the two query parameters of a window (they select by requested_datetime).",
+        ),
+        "jurisdiction_id": (str, "", "open311: jurisdiction_id sent with every request, for multi-city servers."),
+        "extensions": (bool, False, "open311: ask for extensions=true (extended_attributes and notes)."),
+        "filters": (dict, {}, "Field -> value: only matching rows are fetched (e.g. one agency of a shared dataset)."),
+        "app_token_env": (str, "", "Name of the environment variable that holds the app token (never the token)."),
+        "timeout_seconds": (float, 60.0, "Longest wait for one answer."),
+        "retries": (int, 5, "Retries of an answer that is 429, 5xx, cut short or never came, before the fetch fails."),
+        "backoff_seconds": (float, 1.0, "Wait before the first retry, doubled each time; Retry-After wins."),
+        "max_wait_seconds": (float, 300.0, "Longest Retry-After accepted; a longer one fails the fetch at once."),
+    },
 }
 
 
@@ -168,6 +211,7 @@ KEYS: dict[str, dict[str, tuple[type | tuple, Any, str]]] = {
 class Profile:
     path: Path
     package: dict
+    source: dict
     input: dict
     columns: dict
     statuses: dict
@@ -262,8 +306,8 @@ def _check_semantics(p: Profile) -> None:
 
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", p.package["name"]):
         raise ProfileError(path, "package.name must be lower-case letters, digits, '.', '-' or '_'")
-    if p.input["format"] not in ("csv", "json"):
-        raise ProfileError(path, f"input.format must be csv or json, not {p.input['format']!r}")
+    if p.input["format"] not in ("csv", "json", "xml"):
+        raise ProfileError(path, f"input.format must be csv, json or xml, not {p.input['format']!r}")
     try:
         zoneinfo.ZoneInfo(p.input["timezone"])
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -293,6 +337,9 @@ def _check_semantics(p: Profile) -> None:
     both = {s.casefold() for s in p.statuses["open"]} & {s.casefold() for s in p.statuses["closed"]}
     if both:
         raise ProfileError(path, f"status {sorted(both)[0]!r} is listed as both open and closed")
+    problem = source_problem(p.source, p.input)
+    if problem:
+        raise ProfileError(path, problem)
 
 
 def _with_maps(p: Profile) -> Profile:

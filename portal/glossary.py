@@ -4,7 +4,7 @@ The words come from the tables that document them in ``docs/data-rules.md`` (one
 the report's and the changelog's own keys, the quality flags, the redactions, the quarantine
 reasons), read when first needed: the Data page explains a key with the same sentence the docs
 give it, and ``scripts/i18n.sh`` puts those sentences in the message catalogs
-(``portal.catalogs.extract_rule_tables``). A key written ``name_<field>`` or ``a.<step>`` in a
+(``portal.translations.extract_rule_tables``). A key written ``name_<field>`` or ``a.<step>`` in a
 table stands for every key of that shape.
 """
 

@@ -23,7 +23,6 @@ import gettext
 import io
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -48,12 +47,19 @@ def N_(message: str) -> str:
     return message
 
 
-@dataclass(frozen=True)
-class Msg:
-    """A sentence for a person, kept as its catalog template and arguments until it is shown."""
+class Msg(str):
+    """A sentence for a person that reads as its English text wherever a string is expected (the
+    open interfaces answer in English), and keeps its catalog template and arguments so a page can
+    show it in the visitor's language (``Translator.msg``)."""
 
-    text: str
-    args: Mapping = field(default_factory=dict)
+    template: str
+    args: Mapping
+
+    def __new__(cls, template: str, args: Mapping | None = None) -> Msg:
+        args = dict(args or {})
+        message = super().__new__(cls, template.format(**args))
+        message.template, message.args = template, args
+        return message
 
 
 def tag(code: str) -> str:
@@ -144,8 +150,9 @@ class Translator:
         """Text from the data (a published description), translated when the catalog has it."""
         return self._catalog.gettext(text) if text else text
 
-    def msg(self, message: Msg) -> str:
-        return self._(message.text).format(**message.args)
+    def msg(self, message: str) -> str:
+        """A ``Msg`` in this language (any other string as it is)."""
+        return self._(message.template).format(**message.args) if isinstance(message, Msg) else message
 
     # --- formats ---------------------------------------------------------------------------
 

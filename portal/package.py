@@ -103,6 +103,11 @@ def resources(release: Release) -> list[Resource]:
     return out
 
 
+def descriptor_file(release: Release) -> Path | None:
+    """The release's own datapackage.json on disk (inside release_dir), or None."""
+    return _inside(Path(release.release_dir or "."), "datapackage.json")
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -132,21 +137,26 @@ def read_resource(resource: Resource) -> bytes:
     return resource.file.read_bytes()
 
 
-def schema_fields(release: Release, resource_name: str = "service_requests") -> list[dict]:
-    """Fields of a resource's Table Schema (inline, or a path inside release_dir)."""
+def table_schema(release: Release, resource_name: str) -> dict | None:
+    """A resource's Table Schema (inline, or a path inside release_dir); None when it has none."""
     for res in release.datapackage.get("resources", []) or []:
         if res.get("name") != resource_name:
             continue
         schema = res.get("schema")
         if isinstance(schema, str):
             file = _inside(Path(release.release_dir or "."), schema)
-            schema = json.loads(file.read_text(encoding="utf-8")) if file else {}
-        return list((schema or {}).get("fields", []))
-    return []
+            schema = json.loads(file.read_text(encoding="utf-8")) if file else None
+        return schema if isinstance(schema, dict) else None
+    return None
 
 
-def data_dictionary(release: Release) -> list[dict]:
-    """One row per published field: name, title, type, required, description."""
+def schema_fields(release: Release, resource_name: str = "service_requests") -> list[dict]:
+    """Fields of a resource's Table Schema (inline, or a path inside release_dir)."""
+    return list((table_schema(release, resource_name) or {}).get("fields", []))
+
+
+def data_dictionary(release: Release, resource_name: str = "service_requests") -> list[dict]:
+    """One row per published field of a resource: name, title, type, required, description."""
     return [
         {
             "field": f.get("name", ""),
@@ -155,7 +165,7 @@ def data_dictionary(release: Release) -> list[dict]:
             "required": bool((f.get("constraints") or {}).get("required")),
             "description": f.get("description", ""),
         }
-        for f in schema_fields(release)
+        for f in schema_fields(release, resource_name)
     ]
 
 

@@ -8,6 +8,7 @@ treats the same bound expression in SELECT and GROUP BY as two different express
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, false, func, or_, select
@@ -102,6 +103,13 @@ def filter_clauses(filters: Filters, as_of: datetime, tz_name: str, targets: dic
         clauses.append(SR.requested_datetime < upper)
     if filters.neighborhood:
         clauses.append(SR.neighborhood_code == filters.neighborhood)
+    if filters.after is not None:
+        clauses.append(SR.requested_datetime >= filters.after)
+    if filters.before is not None:
+        clauses.append(SR.requested_datetime <= filters.before)
+    if filters.bbox is not None:
+        west, south, east, north = filters.bbox
+        clauses += [SR.long.between(west, east), SR.lat.between(south, north)]
     return clauses
 
 
@@ -226,10 +234,31 @@ def find_blocks(conn: Connection, text: str, limit: int = 8) -> list[dict]:
     return sorted(blocks.values(), key=lambda b: (-b["n"], b["address"]))[:limit]
 
 
-def export_rows(conn: Connection, clauses, limit: int) -> list[dict]:
-    """Published columns of the matching rows, oldest first, at most ``limit`` rows."""
-    query = select(service_requests).where(*clauses).order_by(SR.requested_datetime, SR.service_request_id).limit(limit)
-    return [dict(r) for r in conn.execute(query).mappings()]
+def page_rows(conn: Connection, clauses, limit: int, offset: int = 0, newest_first: bool = False) -> list:
+    """The matching rows as tuples of PUBLIC_COLUMNS (the cheapest form to fetch), oldest request
+    first (the Data page's export and the query API) or newest first (Open311), at most ``limit``
+    after skipping ``offset``. Ties are broken by request id, so pages never overlap."""
+    order = (SR.requested_datetime, SR.service_request_id)
+    if newest_first:
+        order = tuple(c.desc() for c in order)
+    query = select(service_requests).where(*clauses).order_by(*order).limit(limit).offset(offset)
+    return [tuple(r) for r in conn.execute(query)]
+
+
+def export_rows(conn: Connection, clauses, limit: int, offset: int = 0) -> list[dict]:
+    """Published columns of the matching rows, oldest first, at most ``limit`` rows after skipping
+    ``offset`` (the Data page's export is the first page; the query API pages through the rest)."""
+    return [dict(zip(PUBLIC_COLUMNS, r)) for r in page_rows(conn, clauses, limit, offset)]
+
+
+def rows_by_ids(conn: Connection, ids: Sequence[str]) -> list[dict]:
+    """Published columns of the requests ``ids`` (bound parameters), in the order asked; unknown
+    ids are left out."""
+    if not ids:
+        return []
+    match = SR.service_request_id == ids[0] if len(ids) == 1 else SR.service_request_id.in_(ids)
+    found = {r["service_request_id"]: dict(r) for r in conn.execute(select(service_requests).where(match)).mappings()}
+    return [found[i] for i in ids if i in found]
 
 
 def nothing():

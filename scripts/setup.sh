@@ -2,7 +2,7 @@
 # Prepare this checkout: system packages, .venv with the project installed, compiled message
 # catalogs, test assets.
 #   bash scripts/setup.sh          # what the dashboard and the ETL need (fonts for the PDF and images)
-#   bash scripts/setup.sh --test   # also Chromium, PostgreSQL, poppler, Node's axe-core, pytest
+#   bash scripts/setup.sh --test   # also Chromium, PostgreSQL, poppler, wrk, Node's axe-core, pytest
 # Idempotent: on a prepared machine it checks and returns without apt, pip or npm work.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -41,6 +41,7 @@ if [ "$with_test" = 1 ]; then
     want chromium-driver
     want postgresql
     want poppler-utils
+    want wrk            # python -m bench api: the HTTP load generator
     if ! command -v npm >/dev/null 2>&1; then
         want nodejs
         want npm

@@ -130,3 +130,26 @@ def run_page(monkeypatch):
         return at
 
     return run
+
+
+# --- the API over HTTP ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def serve_api(tmp_path_factory):
+    """Factory: ``serve_api(db_url, *flags)`` -> base URL of ``python -m portal.api`` (two workers)
+    on a free loopback port, started once per (db_url, flags) and stopped at the end of the session."""
+    from bench.apiserver import start_api, stop
+
+    servers: dict[tuple, tuple] = {}
+    logs = tmp_path_factory.mktemp("api-logs")
+
+    def serve(db_url: str, *flags: str) -> str:
+        key = (db_url, flags)
+        if key not in servers or servers[key][0].poll() is not None:
+            servers[key] = start_api(db_url, logs / f"api-{len(servers)}.log", 2, *flags)
+        return servers[key][1]
+
+    yield serve
+    for proc, _ in servers.values():
+        stop(proc)

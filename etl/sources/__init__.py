@@ -1,5 +1,9 @@
 """Readers per export format (not per city). Each yields chunks of raw rows as text.
 
+Formats: ``csv``, ``json`` (an array, an object wrapping one, or JSON lines) and ``xml`` (GeoReport v2).
+Fetching from a city's API (Socrata, Open311, CKAN, ArcGIS) is in ``etl.sources.fetch``; it writes
+the rows it fetched as a file these readers read, so every source ends in the same pipeline.
+
 A chunk is a DataFrame whose columns are the raw file's columns, every value a ``str`` ('' for
 missing), plus ``_row``: the 1-based number of the data record in the file (the header is row 0).
 Rows that cannot be read at all (wrong number of fields, bytes that are not text in the profile's
@@ -17,10 +21,13 @@ import pandas as pd
 from ..errors import InputError
 from .csv import locate_malformed, read_csv_chunks, read_csv_header
 from .json import read_json_chunks, read_json_header
+from .xml import read_xml_chunks, read_xml_header
 
 BadRow = Callable[[int | None, str | None, str, str], None]
 
-__all__ = ["read_chunks", "read_header", "locate_malformed", "BadRow"]
+__all__ = ["read_chunks", "read_header", "locate_malformed", "BadRow", "FORMATS"]
+
+FORMATS = ("csv", "json", "xml")
 
 
 def _check_file(path: Path) -> None:
@@ -40,7 +47,9 @@ def read_header(path: Path, fmt: str, encoding: str, delimiter: str = ",") -> li
         return read_csv_header(path, encoding, delimiter)
     if fmt == "json":
         return read_json_header(path, encoding)
-    raise InputError(path, f"unknown input format {fmt!r} (csv or json)")
+    if fmt == "xml":
+        return read_xml_header(path)
+    raise InputError(path, f"unknown input format {fmt!r} (csv, json or xml)")
 
 
 def read_chunks(
@@ -70,5 +79,7 @@ def read_chunks(
         )
     elif fmt == "json":
         yield from read_json_chunks(path, encoding, on_bad_row, columns=columns)
+    elif fmt == "xml":
+        yield from read_xml_chunks(path, on_bad_row, columns=columns)
     else:
-        raise InputError(path, f"unknown input format {fmt!r} (csv or json)")
+        raise InputError(path, f"unknown input format {fmt!r} (csv, json or xml)")

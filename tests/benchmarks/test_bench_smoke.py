@@ -43,3 +43,38 @@ def test_bench_target_completes_and_writes_json(target, keys, work, shared_data)
     if target == "validate":  # the seeded errors, planted through a 2,000-row release: both find exactly them
         assert result["ours_agree"] and result["frictionless_agree"] and result["planted_errors"] > 0
         assert all(r["ours_agree"] and r["frictionless_agree"] for r in result["fixtures"])
+
+
+def test_bench_api_completes_with_every_server_and_address(work, shared_data):
+    """``python -m bench api`` at a tiny size: our API (cache on and off) and Datasette each answer
+    both addresses under wrk with no error, and the table judges every target."""
+    import shutil
+
+    if shutil.which("wrk") is None:
+        pytest.fail("wrk is not installed: bash scripts/setup.sh --test installs it")
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench",
+        "api",
+        "--rows",
+        "2000",
+        "--seconds",
+        "1",
+        "--connections",
+        "4",
+        "--work",
+        str(work),
+    ]
+    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads((work / "results" / "api.json").read_text(encoding="utf-8"))
+    runs = {(r["server"], r["address"]): r for r in result["runs"]}
+    assert set(runs) == {(s, a) for s in ("api", "api-nocache", "datasette") for a in ("lookup", "page")}
+    for (server, address), run in runs.items():
+        assert run["requests"] > 0 and run["errors"] == 0, (server, address)
+        assert run["records"] == 1 if address == "lookup" else 1 <= run["records"] <= 1000
+    assert runs[("api", "page")]["records"] == runs[("datasette", "page")]["records"]  # the same rows asked for
+    assert result["lookup_ids"] == runs[("api", "lookup")]["paths"] == runs[("datasette", "lookup")]["paths"]
+    assert [row["target"] for row in result["table"] if row["server"] == "api"] == ["p95 <= 20 ms", "p95 <= 250 ms"]
+    assert "API under load: wrk, 4 connections, 1 s per address" in done.stdout

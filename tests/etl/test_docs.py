@@ -116,6 +116,25 @@ def test_profiles_md_example_profile_publishes(tmp_path):
     assert "homer@example.com" not in text and "caller_email" not in text
 
 
+def _api_examples() -> list[dict]:
+    import tomllib
+
+    text = _section(PROFILES_MD.read_text(encoding="utf-8"), "## Onboarding a city from its API")
+    blocks = re.findall(r"```toml\n(.*?)```", text, re.S)
+    return [tomllib.loads("\n".join(line.strip() for line in b.splitlines())) for b in blocks]
+
+
+def test_profiles_md_api_examples_are_the_bundled_profiles():
+    """The [source] (and Open311 [input], [columns], [statuses]) shown are the bundled profiles' own."""
+    nyc, chicago = _api_examples()
+    assert nyc["source"].items() <= load_profile("new-york-city").source.items()
+    profile = load_profile("chicago-open311")
+    assert chicago["source"].items() <= profile.source.items()
+    assert chicago["input"].items() <= profile.input.items()
+    assert chicago["columns"].items() <= profile.columns.items()
+    assert chicago["statuses"] == profile.statuses
+
+
 # --- data-rules.md against the code -----------------------------------------------------------------
 
 

@@ -52,12 +52,18 @@ def prepend(extra: str):
     return lambda text: extra + text
 
 
-# (id, change to BASE, exact message after "<path>: ")
+SOCRATA = '\n[source]\nkind = "socrata"\nurl = "https://data.example.org"\ndataset = "abcd-1234"\n'
+OPEN311 = '\n[source]\nkind = "open311"\nurl = "https://example.org/open311/v2"\nstart = "2024-01-01"\n'
+SOURCE_KIND = "source.kind must be one of file, socrata, open311, ckan, arcgis, not 'ftp'"
+NEGATIVE = "source.overlap_seconds and source.retries must not be negative"
+
+# (id, change to BASE, exact message after "<path>: "[, text appended after the change])
 ERRORS = [
     (
         "unknown section",
         append("\n[extras]\nx = 1\n"),
-        "unknown section [extras]; known: package, input, columns, statuses, channels, boundaries, targets, privacy, quality",
+        "unknown section [extras]; known: package, input, columns, statuses, channels, boundaries, targets, privacy, quality, "
+        "source",
     ),
     (
         "unknown key",
@@ -109,8 +115,8 @@ ERRORS = [
     ),
     (
         "unknown format",
-        edit('timezone = "America/Chicago"', 'timezone = "America/Chicago"\nformat = "xml"'),
-        "input.format must be csv or json, not 'xml'",
+        edit('timezone = "America/Chicago"', 'timezone = "America/Chicago"\nformat = "yaml"'),
+        "input.format must be csv, json or xml, not 'yaml'",
     ),
     (
         "status in both lists",
@@ -152,6 +158,72 @@ ERRORS = [
         append('\n[targets]\n"Graffiti" = true\n'),
         "[targets] 'Graffiti' must be a positive number of days",
     ),
+    # [source]
+    ("unknown source kind", append('\n[source]\nkind = "ftp"\n'), SOURCE_KIND),
+    (
+        "file source with a url",
+        append('\n[source]\nurl = "https://example.org"\n'),
+        "source.url is for API sources; source.kind is file",
+    ),
+    (
+        "api source without url",
+        append(SOCRATA.replace('url = "https://data.example.org"\n', "")),
+        "source.url must be an http(s) URL for source.kind socrata, not ''",
+    ),
+    (
+        "token in the url",
+        append(SOCRATA.replace("data.example.org", "data.example.org/?$$app_token=s3cret")),
+        "source.url must not carry credentials or parameters: name the token's variable in source.app_token_env",
+    ),
+    (
+        "password in the url",
+        append(SOCRATA.replace("https://", "https://me:pw@")),
+        "source.url must not carry credentials or parameters: name the token's variable in source.app_token_env",
+    ),
+    (
+        "bad socrata dataset id",
+        append(SOCRATA.replace("abcd-1234", "311-requests")),
+        "source.dataset must be a dataset id like erm2-nwe9 for source.kind socrata",
+    ),
+    (
+        "open311 without start",
+        append('\n[source]\nkind = "open311"\nurl = "https://example.org/open311/v2"\n'),
+        "source.start must be the earliest date to fetch, e.g. 2024-01-01 for source.kind open311",
+    ),
+    (
+        "xml from socrata",
+        append(SOCRATA + 'format = "xml"\n'),
+        "source.format must be json for source.kind socrata",
+    ),
+    (
+        "token instead of its variable",
+        append(SOCRATA + 'app_token_env = "abc123-not-a-name!"\n'),
+        "source.app_token_env must be the NAME of an environment variable, not the token",
+    ),
+    (
+        "open311 standard window with an update watermark",
+        append(OPEN311 + 'watermark = "updated_datetime"\n'),
+        "source.window_params start_date/end_date select by requested_datetime: set source.watermark to "
+        "requested_datetime, or name the server's update-time parameters",
+    ),
+    (
+        "api source without ISO 8601",
+        edit('timezone = "America/Chicago"', 'timezone = "America/Chicago"\ndatetime_formats = ["%m/%d/%Y"]'),
+        'source.kind socrata gives ISO 8601 times: add "ISO8601" to input.datetime_formats',
+        SOCRATA,
+    ),
+    (
+        "api source into xml rows",
+        edit('timezone = "America/Chicago"', 'timezone = "America/Chicago"\nformat = "xml"'),
+        "input.format must be csv or json with source.kind socrata: fetched rows are written as such a file",
+        SOCRATA,
+    ),
+    ("negative overlap", append(SOCRATA + "overlap_seconds = -5\n"), NEGATIVE),
+    (
+        "boolean filter",
+        append(SOCRATA + "filters = { agency = true }\n"),
+        "source.filters values must be text or whole numbers",
+    ),
     (
         "invalid TOML",
         edit('title = "Test City"', 'title = "Test City'),
@@ -165,14 +237,43 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("change, message", [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS])
-def test_load_profile_errors(tmp_path, change, message):
+@pytest.mark.parametrize("change, message, extra", [(*e[1:], "")[:3] for e in ERRORS], ids=[e[0] for e in ERRORS])
+def test_load_profile_errors(tmp_path, change, message, extra):
     path = tmp_path / "city.toml"
-    path.write_text(change(BASE), encoding="utf-8")
+    path.write_text(change(BASE) + extra, encoding="utf-8")
     with pytest.raises(ProfileError) as exc:
         load_profile(str(path))
     assert str(exc.value) == f"{path}: {message}"
     assert "\n" not in str(exc.value)
+
+
+def test_load_profile_source_section(tmp_path):
+    path = tmp_path / "city.toml"
+    path.write_text(BASE + SOCRATA + 'watermark = ":updated_at"\napp_token_env = "CITY_APP_TOKEN"\n', encoding="utf-8")
+    assert load_profile(str(path)).source == {
+        "kind": "socrata",
+        "path": "",
+        "url": "https://data.example.org",
+        "dataset": "abcd-1234",
+        "format": "json",
+        "column_names": "export",
+        "watermark": ":updated_at",
+        "overlap_seconds": 3600,
+        "start": "",
+        "page_size": 1000,
+        "window_days": 90,
+        "window_params": ["start_date", "end_date"],
+        "jurisdiction_id": "",
+        "extensions": False,
+        "filters": {},
+        "app_token_env": "CITY_APP_TOKEN",
+        "timeout_seconds": 60.0,
+        "retries": 5,
+        "backoff_seconds": 1.0,
+        "max_wait_seconds": 300.0,
+    }
+    path.write_text(BASE, encoding="utf-8")
+    assert load_profile(str(path)).source["kind"] == "file"
 
 
 def test_load_profile_base_is_valid(tmp_path):
@@ -224,7 +325,10 @@ def test_load_profile_not_utf8(tmp_path):
     "name, message",
     [
         ("missing.toml", "profile file not found"),
-        ("atlantis", "no such profile; bundled profiles are: chicago, demo, los-angeles, new-york-city"),
+        (
+            "atlantis",
+            "no such profile; bundled profiles are: chicago, chicago-open311, demo, los-angeles, new-york-city",
+        ),
     ],
 )
 def test_find_profile_errors(tmp_path, monkeypatch, name, message):
@@ -244,6 +348,7 @@ def test_find_profile_directory_is_not_a_profile(tmp_path):
 SHARED = REPO.parent / "shared" / "data"
 BUNDLED = {
     "chicago": ("chicago-311", "America/Chicago", SHARED / "chicago" / "community_areas.geojson"),
+    "chicago-open311": ("chicago-open311", "America/Chicago", SHARED / "chicago" / "community_areas.geojson"),
     "demo": ("demo-city-311", "America/Denver", BUNDLED_DIR / "demo-neighborhoods.geojson"),
     "los-angeles": ("la-311", "America/Los_Angeles", SHARED / "los-angeles" / "nc-boundary-2019.json"),
     "new-york-city": ("nyc-311", "America/New_York", SHARED / "new-york-city" / "community_districts.geojson"),
@@ -278,4 +383,5 @@ def test_every_section_is_declared():
         "targets",
         "privacy",
         "quality",
+        "source",
     ]

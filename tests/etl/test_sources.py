@@ -1,6 +1,6 @@
 """Readers per export format, and unusable inputs refused by the CLI with one exact line.
 
-Fixture folders: tests/fixtures/etl/csv/ and json/ (one file per reader behaviour),
+Fixture folders: tests/fixtures/etl/csv/, json/ and xml/ (one file per reader behaviour),
 tests/fixtures/etl/unusable/ (one file per way an export cannot be used at all).
 """
 
@@ -18,6 +18,7 @@ from etl.sources import read_chunks, read_header
 
 CSV = FIXTURES / "csv"
 JSON = FIXTURES / "json"
+XML = FIXTURES / "xml"
 UNUSABLE = FIXTURES / "unusable"
 
 
@@ -96,7 +97,8 @@ def test_read_csv_small_blocks_keep_row_numbers(tmp_path):
 @pytest.mark.parametrize(
     "name, records, bad",
     [
-        # a key given twice keeps its last meaningful value; "null" text and null are missing; nested values stay JSON
+        # a key given twice keeps its last meaningful value; "null" text and null are missing; nested values stay
+        # JSON text, and a nested object's members are also columns of their own (location.latitude)
         (
             "array.json",
             [
@@ -110,6 +112,8 @@ def test_read_csv_small_blocks_keep_row_numbers(tmp_path):
                     "duplicate": "false",
                     "notes": "",
                     "location": "",
+                    "location.latitude": "",
+                    "location.longitude": "",
                     "tags": "",
                 },
                 {
@@ -122,6 +126,8 @@ def test_read_csv_small_blocks_keep_row_numbers(tmp_path):
                     "duplicate": "",
                     "notes": "",
                     "location": '{"latitude": "41.85", "longitude": "-87.65"}',
+                    "location.latitude": "41.85",
+                    "location.longitude": "-87.65",
                     "tags": "",
                 },
                 {
@@ -134,6 +140,8 @@ def test_read_csv_small_blocks_keep_row_numbers(tmp_path):
                     "duplicate": "",
                     "notes": "",
                     "location": "",
+                    "location.latitude": "",
+                    "location.longitude": "",
                     "tags": '["a", "b"]',
                 },
             ],
@@ -197,6 +205,100 @@ def test_read_json_column_first_seen_late(tmp_path):
     assert records[0]["closed_date"] == ""
 
 
+# --- the Open311 layout: an object wrapping the array, and GeoReport v2 XML --------------------------
+
+OPEN311_RECORDS = [
+    {
+        "_row": 1,
+        "service_request_id": "O-1",
+        "status": "open",
+        "service_name": "Pothole",
+        "requested_datetime": "2024-05-01T08:30:00-05:00",
+        "lat": "41.95",
+        "long": "-87.65",
+        "extended_attributes": '{"channel": "phone", "ward": "1"}',
+        "extended_attributes.channel": "phone",
+        "extended_attributes.ward": "1",
+        "description": "",
+        "notes": "",
+    },
+    {
+        "_row": 2,
+        "service_request_id": "O-2",
+        "status": "closed",
+        "service_name": "Graffiti",
+        "requested_datetime": "2024-05-02T09:00:00-05:00",
+        "lat": "",
+        "long": "",
+        "extended_attributes": "",
+        "extended_attributes.channel": "",
+        "extended_attributes.ward": "",
+        "description": "",
+        "notes": '[{"datetime": "2024-05-02T09:00:00-05:00", "summary": "Request opened", "type": "opened"}]',
+    },
+]
+
+
+@pytest.mark.parametrize(
+    "path, fmt",
+    [
+        (JSON / "wrapped_requests.json", "json"),  # one line: {"requests": [...]}
+        (JSON / "wrapped_service_requests.json", "json"),  # pretty-printed, another key after the array
+        (XML / "requests.xml", "xml"),
+    ],
+)
+def test_read_open311_layouts(path, fmt):
+    records, bad = read_all(path, fmt)
+    assert (records, bad) == (OPEN311_RECORDS, [])
+    assert read_header(path, fmt, "utf-8") == [k for k in OPEN311_RECORDS[0] if k != "_row"]
+
+
+@pytest.mark.parametrize(
+    "name, records, bad",
+    [
+        (
+            "broken.xml",
+            [
+                {"_row": 1, "service_request_id": "O-1", "status": "open"},
+                {"_row": 2, "service_request_id": "O-2", "status": "closed"},
+            ],
+            [
+                (
+                    None,
+                    None,
+                    "malformed_row",
+                    "XML does not parse: mismatched tag (line 5) after record 2; the records after it cannot be read",
+                )
+            ],
+        ),
+        (
+            "text_record.xml",
+            [{"_row": 2, "service_request_id": "O-2", "status": "closed"}],
+            [(1, None, "malformed_row", "record has no fields")],
+        ),
+    ],
+)
+def test_read_xml_faults(name, records, bad):
+    assert read_all(XML / name, "xml") == (records, bad)
+
+
+def test_read_xml_refuses_entities():
+    with pytest.raises(InputError) as exc:
+        read_header(XML / "entities.xml", "xml", "utf-8")
+    assert str(exc.value) == f"{XML / 'entities.xml'}: the XML declares a DOCTYPE or entities, which are refused"
+
+
+def test_read_json_says_why_no_records():
+    """An object that does not wrap the records under a known key: the message says what was expected."""
+    with pytest.raises(InputError) as exc:
+        read_header(JSON / "not_wrapped.json", "json", "utf-8")
+    assert str(exc.value) == (
+        f"{JSON / 'not_wrapped.json'}: no JSON records found (line does not parse as JSON: Expecting property name "
+        'enclosed in double quotes); expected a JSON array of records, an object wrapping one ({"requests": [...]} '
+        'or {"service_requests": [...]}), or JSON lines'
+    )
+
+
 # --- files that cannot be read at all ---------------------------------------------------------------
 
 
@@ -213,7 +315,7 @@ def test_read_json_column_first_seen_late(tmp_path):
         (UNUSABLE / "missing.csv", "csv", "file not found"),
         (UNUSABLE, "csv", "not a regular file"),
         (JSON / "blank.json", "json", "file is empty"),
-        (CSV / "latin1.csv", "xml", "unknown input format 'xml' (csv or json)"),
+        (CSV / "latin1.csv", "yaml", "unknown input format 'yaml' (csv, json or xml)"),
     ],
 )
 def test_read_header_errors(path, fmt, message):
@@ -290,7 +392,7 @@ UNUSABLE_INPUTS = [
         "unknown format in profile",
         UNUSABLE / "unknown_format.toml",
         TINY / "requests.csv",
-        "{profile}: input.format must be csv or json, not 'xml'",
+        "{profile}: input.format must be csv, json or xml, not 'yaml'",
     ),
     ("missing profile", UNUSABLE / "no_such_profile.toml", TINY / "requests.csv", "{profile}: profile file not found"),
 ]

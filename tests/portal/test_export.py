@@ -39,3 +39,37 @@ def test_export_limit_and_unknown_format(conn, rows):
     assert len(queries.export_rows(conn, [], 3)) == 3
     with pytest.raises(ValueError):
         export.export(rows, TZ, "xlsx")
+
+
+def test_records_from_dicts_or_tuples_in_any_column_order(conn):
+    from datetime import UTC, datetime
+
+    import pandas as pd
+
+    (row,) = queries.page_rows(conn, [queries.SR.service_request_id == "SR-12"], 1)
+    as_dict = dict(zip(queries.PUBLIC_COLUMNS, row))
+    picked = ("expected_datetime", "service_request_id", "lat", "closed_datetime")
+    expected = {
+        "expected_datetime": "2024-04-02T18:00:00-06:00",
+        "service_request_id": "SR-12",
+        "lat": 39.756,
+        "closed_datetime": None,
+    }
+    assert export.records([row], TZ, picked) == export.records([as_dict], TZ, picked) == [expected]
+    assert list(export.records([row], TZ)[0]) == queries.PUBLIC_COLUMNS
+    odd = {
+        "requested_datetime": pd.Timestamp("2024-03-10 09:00"),  # naive UTC, across the DST change
+        "updated_datetime": datetime(2024, 3, 10, 9, tzinfo=UTC),
+        "closed_datetime": pd.NaT,
+        "lat": float("nan"),
+    }
+    assert {k: v for k, v in export.public_record(odd, TZ).items() if k in odd} == {
+        "requested_datetime": "2024-03-10T03:00:00-06:00",
+        "updated_datetime": "2024-03-10T03:00:00-06:00",
+        "closed_datetime": None,
+        "lat": None,
+    }
+    assert (
+        export.public_record({"requested_datetime": datetime(2024, 3, 10, 10)}, TZ)["requested_datetime"]
+        == "2024-03-10T04:00:00-06:00"
+    )

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
@@ -94,6 +95,20 @@ def test_citation_names_publisher_year_title_version_and_where(release):
         f"Office of Open Data ({release.created[:4]}). {release.title}, version {release.version} [Data set]. "
         "https://311.example.org"
     )
+
+
+def test_data_dictionary_of_an_insight_resource(release):
+    schema = json.loads((Path(__file__).resolve().parents[2] / "schemas" / "rising_cells.schema.json").read_text())
+    doc = {**release.datapackage, "resources": [{"name": "rising_cells", "path": "x.csv", "schema": schema}]}
+    fields = package.data_dictionary(replace(release, datapackage=doc), "rising_cells")
+    assert [f["field"] for f in fields] == [f["name"] for f in schema["fields"]]
+    assert fields[-1] == {
+        "field": "rising",
+        "title": "Rising",
+        "type": "boolean",
+        "required": True,
+        "description": schema["fields"][-1]["description"],
+    }
 
 
 def test_history_merges_documents_and_database(release):

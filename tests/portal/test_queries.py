@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sample_release import TZ, T
@@ -32,6 +32,11 @@ def test_service_targets(conn):
         # local calendar days (America/Denver): T-2 is 2024-03-29 18:00 MDT, T-0.5 2024-03-31 06:00
         (Filters(start=date(2024, 3, 29)), ["SR-10", "SR-13"]),
         (Filters(start=date(2024, 3, 28), end=date(2024, 3, 28)), ["SR-12"]),
+        # the open interfaces' instants (both ends included) and bounding box
+        (Filters(after=T - timedelta(days=3), before=T - timedelta(days=2)), ["SR-10", "SR-12"]),
+        (Filters(before=T - timedelta(days=60)), ["SR-7", "SR-14"]),
+        (Filters(bbox=(-104.99, 39.75, -104.98, 39.76)), ["SR-3", "SR-4", "SR-10", "SR-12"]),  # N2's square
+        (Filters(bbox=(-104.98, 39.75, -104.97, 39.76), status="open"), ["SR-11", "SR-13"]),  # N3, located only
     ],
 )
 def test_filter_clauses(conn, filters, ids):
@@ -97,3 +102,18 @@ def test_list_neighborhoods_parses_geometry(conn):
     rows = queries.list_neighborhoods(conn, with_geometry=True)
     assert [r["name"] for r in rows] == ["Hill & <Dale>", "Northside", "Riverside"]
     assert rows[0]["geometry"]["type"] == "Polygon"
+
+
+def test_export_rows_pages_oldest_first_and_page_rows_also_the_other_way(conn):
+    every = [r["service_request_id"] for r in queries.export_rows(conn, [], 100)]
+    assert every[:3] == ["SR-14", "SR-7", "SR-8"] and len(every) == 15
+    assert [r["service_request_id"] for r in queries.export_rows(conn, [], 4, 4)] == every[4:8]
+    newest = queries.page_rows(conn, [], 3, 1, newest_first=True)
+    assert [r[0] for r in newest] == every[::-1][1:4] and len(newest[0]) == len(queries.PUBLIC_COLUMNS)
+
+
+def test_rows_by_ids_in_the_order_asked_without_unknown_ones(conn):
+    found = queries.rows_by_ids(conn, ["SR-9", "nope", "SR-1' OR '1'='1", "SR-2"])
+    assert [r["service_request_id"] for r in found] == ["SR-9", "SR-2"]
+    assert list(found[0]) == queries.PUBLIC_COLUMNS
+    assert queries.rows_by_ids(conn, []) == []

@@ -1,4 +1,4 @@
-"""Building the message catalogs: what ``pybabel extract`` reads besides Python (see ``babel.cfg``).
+"""Building the message catalogs (translations): what ``pybabel extract`` reads besides Python (``babel.cfg``).
 
 * ``extract_schema``: the title and description of every field of ``schemas/*.schema.json``, so
   the Data page's data dictionary is translated with the rest.
