@@ -2,7 +2,8 @@
 
 Labels and numbers arrive formatted in the visitor's language; each chart keeps the order it
 is given (a date axis in words would otherwise sort alphabetically) and has a text alternative
-(``*_alt``) with the same numbers, for screen readers.
+(``*_alt``) with the same numbers, for screen readers: its marks are left out of the accessibility
+tree (``aria=False``), where Vega would otherwise put unlabelled images (axe: svg-img-alt).
 """
 
 from __future__ import annotations
@@ -35,10 +36,10 @@ def trend_chart(brief: Brief, tr: Translator, y_title: str) -> alt.Chart:
         x=alt.X("label:N", sort=[r["label"] for r in rows], title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("n:Q", title=y_title, axis=alt.Axis(tickMinStep=1)),
     )
-    bars = base.mark_bar().encode(
+    bars = base.mark_bar(aria=False).encode(
         color=alt.Color("part:N", scale=alt.Scale(domain=["whole", "partial"], range=[BAR, PARTIAL_BAR]), legend=None)
     )
-    return (bars + base.mark_text(dy=-6).encode(text="shown:N")).properties(height=220)
+    return (bars + base.mark_text(dy=-6, aria=False).encode(text="shown:N")).properties(height=220)
 
 
 def trend_alt(brief: Brief, tr: Translator, title: str) -> str:
@@ -72,9 +73,9 @@ def target_chart(rows: list[dict], tr: Translator) -> alt.Chart:
     order = [r["group"] for r in rows]
     y = alt.Y("group:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False))
     base = alt.Chart(alt.Data(values=rows))
-    bars = base.mark_bar(color=BAR).encode(y=y, x=alt.X("median:Q", title=tr._("days")))
-    text = base.mark_text(align="left", dx=4).encode(y=y, x="median:Q", text="median_text:N")
-    ticks = base.mark_tick(color=TARGET, thickness=3, size=18).encode(y=y, x="target:Q")
+    bars = base.mark_bar(color=BAR, aria=False).encode(y=y, x=alt.X("median:Q", title=tr._("days")))
+    text = base.mark_text(align="left", dx=4, aria=False).encode(y=y, x="median:Q", text="median_text:N")
+    ticks = base.mark_tick(color=TARGET, thickness=3, size=18, aria=False).encode(y=y, x="target:Q")
     return (bars + text + ticks).properties(height=max(28 * len(rows), 80))
 
 

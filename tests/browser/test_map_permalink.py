@@ -10,6 +10,7 @@ import re
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 TAGS = '[data-testid="stMultiSelect"] [data-tag]'  # the chosen request types
@@ -18,9 +19,17 @@ DATE_LABEL = "Requested between (city time)"
 
 
 def choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the select or multiselect labelled ``label``."""
-    page.get_by_role("combobox", name=label, exact=True).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    """Pick ``option`` in the select or multiselect labelled ``label`` (the list is opened again if
+    a rerun closed it before it showed: on a busy machine a click can land during one)."""
+    wanted = page.get_by_role("option", name=option, exact=True)
+    for _ in range(3):
+        page.get_by_role("combobox", name=label, exact=True).click()
+        try:
+            wanted.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    wanted.click()
 
 
 def type_date(page, which: str, day: date) -> None:
@@ -51,6 +60,7 @@ def test_map_permalink_restores_its_filters(demo_site, page, browser, wait_for_s
     page.goto(demo_site.url("/map"))
     wait_for_streamlit(page)
     open_filters(page)
+    wait_for_streamlit(page)
     page.locator(DATES).last.wait_for(state="attached")
     first, last = (date.fromisoformat(v) for v in page.locator(DATES).evaluate_all("els => els.map(e => e.value)"))
     start, end = first + timedelta(days=10), last - timedelta(days=10)
