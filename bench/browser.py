@@ -39,7 +39,7 @@ CHROMIUM_ARGS = [
 ]
 TARGET_S = 3.0
 MAP_WAIT_MS = 15_000
-METRIC, DATAFRAME = ['[data-testid="stMetric"]', ""], ['[data-testid="stDataFrame"]', ""]
+METRIC, TABLE = ['[data-testid="stMetric"]', ""], [".p311-table table", ""]  # portal.html.table
 DECK_ELEMENT = '[data-testid="stDeckGlJsonChart"]'
 DECK = [DECK_ELEMENT + " canvas", ""]
 # page -> (path, [css selector, text it contains]: all visible = "the page's main content is rendered",
@@ -49,9 +49,13 @@ PAGES = {
     "home": ("/", [["h1", "311 service requests"], METRIC], None),
     "map": ("/map", [["h1", "Map of requests"], DECK], "main"),
     "track": ("/track?id={id}", [["h1", "Track a request"], ["h2, h3", "Timeline"]], "below"),
-    "neighborhood": ("/neighborhood", [["h1", "Neighborhood report"], METRIC, DATAFRAME], "below"),
-    "performance": ("/performance", [["h1", "Performance"], DATAFRAME], None),
-    "data": ("/data", [["h1", "Data"], ["h2, h3", "Data dictionary"]], None),
+    "neighborhood": ("/neighborhood", [["h1", "Neighborhood report"], METRIC, TABLE], "below"),
+    "performance": ("/performance", [["h1", "Performance"], TABLE], None),
+    "data": (
+        "/data",
+        [["h1", "Data"], ['[role="tab"]', "Data dictionary"], ['[data-testid="stDownloadButton"]', ""]],
+        None,
+    ),
 }
 # before any page script: note when the first WebGL drawing is done. A draw call only queues
 # commands for the GPU process (here software GL, SwiftShader), and the frame waits for them; so

@@ -99,7 +99,12 @@ def page_calls(url: str) -> dict[str, list[tuple[str, object]]]:
             ),
             ("brief_rows", lambda c: brief.brief_rows(c, brief.period_for(c, as_of, 30), first_neighborhood(c))),
         ],
-        "performance": [*frame, ("performance_table:agency", perf("agency"))],
+        "performance": [
+            *frame,
+            ("performance_table:agency", perf("agency")),
+            ("performance_table:service", perf("service")),  # the chart of median against target by type
+            ("service_types", queries.list_service_types),
+        ],
         "performance:service": [("performance_table:service", perf("service"))],
         "performance:agency:90": [("performance_table:agency:90", perf("agency", 90))],
         "data": [
@@ -125,8 +130,11 @@ def middle_id(engine) -> str:
 
 
 def _request(conn, queries, metrics, as_of, request_id):
-    """What portal.cache.request does: the row, whether it is overdue, the typical time for its type."""
-    row = queries.get_request(conn, request_id)
+    """What portal.cache.request does: the row (its id typed in lower case, so every candidate of
+    portal.track.id_candidates is tried), whether it is overdue, the typical time for its type."""
+    from portal.track import id_candidates
+
+    row = queries.find_request(conn, id_candidates(request_id.lower()))
     overdue = queries.overdue_clause(as_of, queries.service_targets(conn))
     row["overdue"] = queries.count_where(conn, [queries.SR.service_request_id == request_id, overdue]) == 1
     row["typical"], row["typical_scope"] = metrics.typical_days(conn, row["service_code"], row["neighborhood_code"])

@@ -2,59 +2,63 @@
 
 import streamlit as st
 
-from portal import cache, ui
+from portal import cache, charts, html, performance, ui
+from portal.definitions import define
 from portal.filters import PERIODS, parse_choice
-from portal.metrics import DEFINITIONS, SMALL_SAMPLE
+from portal.metrics import SMALL_SAMPLE
 from portal.performance import GROUPINGS
 
 ctx = ui.require_release()
-st.title("Performance")
+tr = ui.tr()
+_ = tr._
+st.title(_("Performance"))
 st.caption(
-    f"{DEFINITIONS['closed']} Periods end at the last request in this release. Medians and "
-    "shares are over the requests received in the period that are marked closed (Closed (n)); "
-    "those still open when the data ends are counted beside them, not in them. Rows with "
-    f"fewer than {SMALL_SAMPLE} closed are flagged as small samples."
+    define("closed", tr)
+    + " "
+    + _(
+        "Periods end at the last request in this release. Medians and shares are over the requests received in "
+        "the period that are marked closed (Closed (n)); those still open when the data ends are counted beside "
+        "them, not in them. Rows with fewer than {small} closed are marked as small samples."
+    ).format(small=SMALL_SAMPLE)
 )
 params = ui.query_params()
 by, msgs = parse_choice(params, "by", GROUPINGS, "agency")
 period, more = parse_choice(params, "period", PERIODS, "30")
 ui.show_messages(msgs + more)
 left, right = st.columns(2)
-by = left.segmented_control("Per", list(GROUPINGS), default=by, format_func=GROUPINGS.get, key="perf_by") or by
+by = (
+    left.segmented_control(_("Per"), list(GROUPINGS), default=by, format_func=lambda g: _(GROUPINGS[g]), key="perf_by")
+    or by
+)
 period = right.selectbox(
-    "Period", list(PERIODS), index=list(PERIODS).index(period), format_func=PERIODS.get, key="perf_period"
+    _("Period"),
+    list(PERIODS),
+    index=list(PERIODS).index(period),
+    format_func=lambda p: _(PERIODS[p]),
+    key="perf_period",
 )
 ui.set_query_params({"by": by, "period": period})
+days = None if period == "all" else int(period)
 
-table = cache.performance_table(ctx.url, ctx.version, by, None if period == "all" else int(period))
-num = st.column_config.NumberColumn
-if table.empty:
-    st.info("This release has no requests.")
-else:
-    st.space("small")  # room for the table's toolbar, which touch screens always show above it
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "group": st.column_config.TextColumn(GROUPINGS[by], pinned=True),
-            "requests": num("Requests", help=DEFINITIONS["new"]),
-            "closed_n": num(
-                "Closed (n)",
-                help="Requests received in the period and marked "
-                "closed, with a days to close: the n of the median, p90 and share.",
-            ),
-            "still_open": num(
-                "Still open",
-                help="Requests received in the period and still open when the data ends: not counted in the median.",
-            ),
-            "median_days": num("Median days", format="%.1f", help=DEFINITIONS["median"]),
-            "p90_days": num("p90 days", format="%.1f", help=DEFINITIONS["p90"]),
-            "within_target": num("Within target", format="percent", help=DEFINITIONS["target"]),
-            "target_n": num("Target (n)", help="Of Closed (n), those whose type has a target."),
-            "open_backlog": num("Open backlog", help=DEFINITIONS["backlog"]),
-            "backlog_median_age_days": num("Backlog median age (days)", format="%.1f", help=DEFINITIONS["backlog_age"]),
-            "small_sample": st.column_config.CheckboxColumn(f"Small sample (n < {SMALL_SAMPLE})"),
-        },
+by_type = cache.performance_table(ctx.url, ctx.version, "service", days)
+rows = charts.target_rows(by_type, cache.service_types(ctx.url, ctx.version), tr)
+if rows:
+    st.subheader(_("Median days to close against the target, by request type"))
+    st.altair_chart(charts.target_chart(rows, tr), alt=charts.target_alt(rows, tr))
+    st.caption(
+        _(
+            "Bars: median days to close of the {n} busiest request types with closed requests; "
+            "the orange tick is the type's target, where it has one."
+        ).format(n=len(rows))
     )
-st.caption(f"{DEFINITIONS['p90']} {DEFINITIONS['backlog_age']}")
+
+table = by_type if by == "service" else cache.performance_table(ctx.url, ctx.version, by, days)
+if table.empty:
+    st.info(_("This release has no requests."))
+else:
+    st.subheader(_("By agency") if by == "agency" else _("By request type"))
+    st.html(html.table(*performance.display(table, tr, _(GROUPINGS[by]))))
+notes = ["new", "median", "p90", "target", "backlog", "backlog_age"]
+with st.expander(_("What the columns mean"), icon=":material/help:"):
+    for key in notes:
+        st.markdown(f"- {define(key, tr)}")

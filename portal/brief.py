@@ -4,7 +4,7 @@ The period ends at the release's last request (``metrics.latest_period``). Its m
 shares are over the neighborhood's requests received in the period (the cohort); the backlog,
 overdue and oldest open requests are at data_through. The rows behind a brief are the
 neighborhood's requests received in the period or open at data_through; ``brief_rows`` returns
-exactly them.
+exactly them. The chart's bars cover exactly the period: together they count its new requests.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from sqlalchemy.engine import Connection
 
 from core.tables import neighborhoods, service_requests
 from portal.metrics import (
-    DEFINITIONS,
     NO_DATA,
     Measure,
     Period,
@@ -27,11 +26,30 @@ from portal.metrics import (
     share_within_target,
 )
 from portal.queries import SR, overdue_clause, requested_span, service_targets
-from portal.timefmt import days_between, format_local, local_date
+from portal.timefmt import days_between, local_date
 
 TOP_TYPES = 10
 OLDEST_OPEN = 10
 MAX_WEEKS = 104
+OPEN_POINTS = 2000  # open requests drawn on the brief's map (more: the oldest are drawn)
+CAVEATS = ["closed", "median", "backlog", "n"]  # definitions (portal.definitions) shown under the brief
+SLACK = 1e-5  # of a bucket: a whole release starts a second before its first request, still whole weeks
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One bar of the brief's chart: the requests received in ``(start, end]`` (naive UTC),
+    ``first_day`` and ``last_day`` its local calendar days."""
+
+    start: datetime
+    end: datetime
+    first_day: date
+    last_day: date
+    n: int
+
+    @property
+    def days(self) -> float:
+        return days_between(self.start, self.end)
 
 
 @dataclass(frozen=True)
@@ -49,9 +67,17 @@ class Brief:
     median_local: Measure
     median_city: Measure
     within_local: Measure
-    weekly: list[tuple[date, int]]
+    weekly: list[Bucket]
     bucket_days: int = 7
-    caveats: list[str] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=lambda: list(CAVEATS))
+    as_of: datetime | None = None  # data_through
+    open_points: list[dict] = field(default_factory=list)  # open requests with a point: lat, long, overdue
+
+    @property
+    def partial_first(self) -> Bucket | None:
+        """The first bar when it covers less than ``bucket_days`` (the period is not whole weeks)."""
+        first = self.weekly[0] if self.weekly else None
+        return first if first is not None and first.days < self.bucket_days * (1 - SLACK) else None
 
 
 def period_for(conn: Connection, as_of: datetime, days: int | None) -> Period:
@@ -59,29 +85,53 @@ def period_for(conn: Connection, as_of: datetime, days: int | None) -> Period:
     return latest_period(conn, as_of, days)
 
 
-def trend_counts(conn: Connection, period: Period, where=()) -> tuple[int, list[tuple[datetime, int]]]:
-    """Requests per bucket over the part of ``period`` in which the release has requests.
+def trend_counts(conn: Connection, period: Period, tz: str, where=()) -> tuple[int, list[Bucket]]:
+    """Requests per bucket over exactly the part of ``period`` in which the release has requests.
 
-    Buckets are 7 days (wider, in whole weeks, when that would exceed MAX_WEEKS buckets) and end
-    at the last request in the period, so every bucket is full (the oldest may reach back
-    before the period start). Returns ``(bucket days, [(bucket start, n)])``. Buckets are
-    computed in SQL with one CASE over bound edges, then grouped in an outer query.
+    Buckets are 7 days (wider, in whole weeks, when that would exceed MAX_WEEKS buckets) ending at
+    the last request in the period; the oldest is cut at the period's start, so it may be shorter
+    (``Brief.partial_first``) and the buckets together count exactly the period's requests.
+    Returns ``(bucket days, buckets oldest first)``. Buckets are computed in SQL with one CASE over
+    bound edges, then grouped in an outer query.
     """
     first, last = requested_span(conn)
     end = min(period.end, last) if last else period.end
     start = max(period.start, first - timedelta(seconds=1)) if first else period.start
-    weeks = max(math.ceil(days_between(start, end) / 7), 1)
+    span = days_between(start, end)
+    weeks = max(math.ceil(span / 7 - SLACK), 1)
     days = 7 * math.ceil(weeks / MAX_WEEKS)
-    n = max(math.ceil(days_between(start, end) / days), 1)
-    edges = [end - timedelta(days=days * (i + 1)) for i in range(n)]
+    n = max(math.ceil(span / days - SLACK), 1)
+    edges = [end - timedelta(days=days * (i + 1)) for i in range(n - 1)] + [start]  # the oldest starts the period
     bucket = case(*[(SR.requested_datetime > edge, i) for i, edge in enumerate(edges)])
     inner = (
-        select(bucket.label("b"))
-        .where(SR.requested_datetime > edges[-1], SR.requested_datetime <= end, *where)
-        .subquery()
+        select(bucket.label("b")).where(SR.requested_datetime > start, SR.requested_datetime <= end, *where).subquery()
     )
     counts = {int(b): int(c) for b, c in conn.execute(select(inner.c.b, func.count()).group_by(inner.c.b))}
-    return days, [(edges[i], counts.get(i, 0)) for i in reversed(range(n))]
+    uppers = [end, *edges[:-1]]
+    buckets = [
+        Bucket(
+            edges[i],
+            uppers[i],
+            local_date(edges[i] + timedelta(seconds=1), tz),
+            local_date(uppers[i], tz),
+            counts.get(i, 0),
+        )
+        for i in reversed(range(n))
+    ]
+    return days, buckets
+
+
+def _open_points(conn: Connection, here, overdue) -> list[dict]:
+    query = (
+        select(SR.lat, SR.long, case((overdue, True), else_=False).label("overdue"))
+        .where(here, SR.status == "open", SR.lat.is_not(None), SR.long.is_not(None))
+        .order_by(SR.requested_datetime)
+        .limit(OPEN_POINTS)
+    )
+    return [
+        {"lat": float(r["lat"]), "long": float(r["long"]), "overdue": bool(r["overdue"])}
+        for r in conn.execute(query).mappings()
+    ]
 
 
 def _name(conn: Connection, code: str) -> str | None:
@@ -101,7 +151,7 @@ def _top_types(conn: Connection, where) -> list[tuple[str, int]]:
     return [(name, int(count)) for name, count in conn.execute(query)]
 
 
-def _oldest_open(conn: Connection, as_of: datetime, tz: str, here, overdue) -> list[dict]:
+def _oldest_open(conn: Connection, as_of: datetime, here, overdue) -> list[dict]:
     query = (
         select(
             SR.service_request_id,
@@ -119,7 +169,7 @@ def _oldest_open(conn: Connection, as_of: datetime, tz: str, here, overdue) -> l
             "id": r["service_request_id"],
             "type": r["service_name"],
             "status": r["status_description"] or "open",
-            "requested": format_local(r["requested_datetime"], tz, with_time=False),
+            "requested": r["requested_datetime"],
             "age_days": round(days_between(r["requested_datetime"], as_of), 1),
             "overdue": bool(r["overdue"]),
         }
@@ -145,7 +195,7 @@ def build_brief(
     here = SR.neighborhood_code == code
     overdue = overdue_clause(as_of, service_targets(conn))
     count = lambda *w: int(conn.execute(select(func.count()).select_from(service_requests).where(*w)).scalar())  # noqa: E731
-    bucket_days, trend = trend_counts(conn, period, [here])
+    bucket_days, trend = trend_counts(conn, period, tz, [here])
     return Brief(
         code=code,
         name=name,
@@ -156,20 +206,14 @@ def build_brief(
         open_backlog=count(here, SR.status == "open"),
         overdue=count(here, overdue),
         top_types=_top_types(conn, [here, period.contains(SR.requested_datetime)]),
-        oldest_open=_oldest_open(conn, as_of, tz, here, overdue),
+        oldest_open=_oldest_open(conn, as_of, here, overdue),
         median_local=days_to_close(conn, period, [here]).get((), NO_DATA),
         median_city=median_city or days_to_close(conn, period).get((), NO_DATA),
         within_local=share_within_target(conn, period, [here]).get((), NO_DATA),
-        weekly=[(local_date(start, tz), n) for start, n in trend],
+        weekly=trend,
         bucket_days=bucket_days,
-        caveats=[
-            DEFINITIONS["closed"],
-            DEFINITIONS["median"],
-            DEFINITIONS["backlog"],
-            "n is the number of requests a median or share is computed from: those "
-            "received in the period and marked closed. The period's requests still open "
-            "are counted beside it and left out. n < 20 is a small sample.",
-        ],
+        as_of=as_of,
+        open_points=_open_points(conn, here, overdue),
     )
 
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import streamlit as st
 
 from portal import brief as brief_mod
-from portal import db, maps, metrics, package, queries, summaries
+from portal import db, geometry, metrics, package, queries, summaries
 from portal import export as export_mod
 from portal.filters import Filters
+from portal.track import id_candidates
 
 ENTRIES = 64
 
@@ -87,22 +88,24 @@ def service_types(url: str, version: str) -> list[dict]:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def neighborhoods(
-    url: str, version: str, with_geometry: bool = False, tolerance: float = maps.DISPLAY_TOLERANCE
+    url: str, version: str, with_geometry: bool = False, tolerance: float = geometry.DISPLAY_TOLERANCE
 ) -> list[dict]:
     """Neighborhoods by name; ``geometry`` is for drawing (simplified to ``tolerance`` degrees:
-    ``maps.display_geometry``; a map passes ``maps.display_tolerance(view)``)."""
+    ``geometry.display_geometry``; a map passes ``geometry.display_tolerance(view)``), with the
+    point for its name (``label_point``) and its ``area`` (which name wins a crowded map)."""
     with connect(url) as conn:
         rows = queries.list_neighborhoods(conn, with_geometry)
     for row in rows if with_geometry else []:
-        row["geometry"] = maps.display_geometry(row["geometry"], tolerance)
+        row["label_point"], row["area"] = geometry.label_point(row["geometry"]), geometry.area(row["geometry"])
+        row["geometry"] = geometry.display_geometry(row["geometry"], tolerance)
     return rows
 
 
 def framed_neighborhoods(url: str, version: str, focus: list, width_px: int, height_px: int):
     """``(view, neighborhoods)``: a view that fits ``focus`` (geometries or points) in a map of
-    that size, and the neighborhoods simplified for drawing at it (``maps.display_tolerance``)."""
-    view = maps.view_for(focus, width_px, height_px)
-    return view, neighborhoods(url, version, with_geometry=True, tolerance=maps.display_tolerance(view))
+    that size, and the neighborhoods simplified for drawing at it (``geometry.display_tolerance``)."""
+    view = geometry.view_for(focus, width_px, height_px)
+    return view, neighborhoods(url, version, with_geometry=True, tolerance=geometry.display_tolerance(view))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -143,16 +146,25 @@ def count(url: str, version: str, filters: Filters) -> int:
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
 def request(url: str, version: str, request_id: str) -> dict | None:
-    """One request, with ``overdue`` and the typical time for its type here."""
+    """One request, typed as a person would (``track.id_candidates``: any case, punctuation
+    around it), with ``overdue`` and the typical time for its type here."""
     rel = release(url, version)
     with connect(url) as conn:
-        row = queries.get_request(conn, request_id)
+        row = queries.find_request(conn, id_candidates(request_id))
         if row is None:
             return None
+        found = row["service_request_id"]
         overdue = queries.overdue_clause(rel.as_of, _targets(conn))
-        row["overdue"] = queries.count_where(conn, [queries.SR.service_request_id == request_id, overdue]) == 1
+        row["overdue"] = queries.count_where(conn, [queries.SR.service_request_id == found, overdue]) == 1
         row["typical"], row["typical_scope"] = metrics.typical_days(conn, row["service_code"], row["neighborhood_code"])
         return row
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def blocks(url: str, version: str, query: str) -> list[dict]:
+    """Published blocks whose address contains ``query`` (``queries.find_blocks``)."""
+    with connect(url) as conn:
+        return queries.find_blocks(conn, query)
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)

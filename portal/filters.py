@@ -1,15 +1,13 @@
 """Filters and view choices <-> URL query parameters, with every value validated.
 
 A view is a shareable permalink: ``/map?type=pothole&type=graffiti&status=open&from=2024-03-01
-&to=2024-03-31&nbhd=N1&measure=backlog``. Parsing never fails: each unknown or malformed value
-is dropped and explained in a message, and the rest of the view is kept. The query API
-(``/api/requests.csv``) parses the same parameters with the same function, and answers 400 with
-those messages instead of dropping anything, so an API URL and a dashboard permalink with the
-same parameters select the same rows.
-
-The value parsers at the end (``parse_bbox``, ``parse_w3c``, ``parse_paging``, ...) are shared by
-the Open311 and feed parameters (``portal.georeport``, ``portal.feeds``); each raises
-``ValueError`` with the message a client sees.
+&to=2024-03-31&nbhd=N1&measure=backlog&lang=es``. Parsing never fails: each unknown or malformed
+value is dropped and explained in a message (a ``Msg``: English text, shown in the visitor's
+language on the pages), and the rest is kept. The query API (``/api/requests.csv``) parses the same
+parameters with the same function and answers 400 with those messages instead of dropping anything,
+so an API URL and a permalink with the same parameters select the same rows. The value parsers at
+the end (``parse_bbox``, ``parse_w3c``, ``parse_paging``, ...) serve Open311 and the feeds
+(``portal.georeport``, ``portal.feeds``); each raises ``ValueError`` with the (English) message a client sees.
 """
 
 from __future__ import annotations
@@ -20,11 +18,12 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from portal.i18n import N_, Msg
 from portal.text import plain, quoted
 
-STATUSES = {"open": "Open", "closed": "Marked closed", "overdue": "Open and overdue"}
-MEASURES = {"count": "Requests", "backlog": "Open backlog", "median_days": "Median days to close"}
-PERIODS = {"30": "Last 30 days", "90": "Last 90 days", "365": "Last 365 days", "all": "Whole release"}
+STATUSES = {"open": N_("Open"), "closed": N_("Marked closed"), "overdue": N_("Open and overdue")}
+MEASURES = {"count": N_("Requests"), "backlog": N_("Open backlog"), "median_days": N_("Median days to close")}
+PERIODS = {"30": N_("Last 30 days"), "90": N_("Last 90 days"), "365": N_("Last 365 days"), "all": N_("Whole release")}
 MAX_VALUE_LEN = 120
 MAX_TYPES = 50
 MAX_ID_LEN = 64
@@ -57,6 +56,11 @@ class Filters:
     bbox: tuple[float, float, float, float] | None = None  # min_long, min_lat, max_long, max_lat
     after: datetime | None = None  # requested at or after this instant (naive UTC)
     before: datetime | None = None  # requested at or before this instant (naive UTC)
+
+    @property
+    def active(self) -> int:
+        """How many filters are set (the dates count as one)."""
+        return sum(bool(v) for v in (self.service_codes, self.status, self.start or self.end, self.neighborhood))
 
     def to_params(self) -> dict[str, str | list[str]]:
         """Query parameters for this view (only the set fields)."""
@@ -97,7 +101,7 @@ class Vocabulary:
 @dataclass
 class Parsed:
     filters: Filters
-    messages: list[str] = field(default_factory=list)
+    messages: list[Msg] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)  # the parameter of each message, in order
 
 
@@ -115,38 +119,50 @@ def _one(params: Params, key: str) -> str | None:
     return found[-1] if found else None
 
 
-def _parse_day(text: str | None, label: str, vocab: Vocabulary, messages: list[str]) -> date | None:
+DAY_MESSAGES = {  # (unreadable, outside the release) for the start and the end date
+    "from": (
+        N_("Ignored the start date {value}: use YYYY-MM-DD."),
+        N_("Ignored the start date {value}: the release covers {first} to {last}."),
+    ),
+    "to": (
+        N_("Ignored the end date {value}: use YYYY-MM-DD."),
+        N_("Ignored the end date {value}: the release covers {first} to {last}."),
+    ),
+}
+
+
+def _parse_day(text: str | None, key: str, vocab: Vocabulary, messages: list[Msg]) -> date | None:
     if text is None:
         return None
     try:
         day = date.fromisoformat(text[:10]) if len(text) <= MAX_VALUE_LEN else None
     except ValueError:
         day = None
+    unreadable, outside = DAY_MESSAGES[key]
     if day is None:
-        messages.append(f"Ignored the {label} date {quoted(text)}: use YYYY-MM-DD.")
+        messages.append(Msg(unreadable, {"value": quoted(text)}))
         return None
     if (vocab.first_day and day < vocab.first_day) or (vocab.last_day and day > vocab.last_day):
-        messages.append(
-            f"Ignored the {label} date {day.isoformat()}: the release covers {vocab.first_day} to {vocab.last_day}."
-        )
+        span = {"first": str(vocab.first_day), "last": str(vocab.last_day)}
+        messages.append(Msg(outside, {"value": day.isoformat(), **span}))
         return None
     return day
 
 
-def _parse_codes(params: Params, vocab: Vocabulary, messages: list[str]) -> tuple[str, ...]:
+def _parse_codes(params: Params, vocab: Vocabulary, messages: list[Msg]) -> tuple[str, ...]:
     codes: list[str] = []
     for code in values(params, "type"):
         if code in vocab.service_codes and code not in codes and len(codes) < MAX_TYPES:
             codes.append(code)
         elif code not in codes:
-            messages.append(f"Ignored unknown request type {quoted(code)}.")
+            messages.append(Msg(N_("Ignored unknown request type {value}."), {"value": quoted(code)}))
     return tuple(codes)
 
 
 def parse_filters(params: Params, vocab: Vocabulary) -> Parsed:
     """Validated ``Filters`` from query parameters, plus a message per dropped value (and the
     parameter it was given in: ``rejected``)."""
-    messages: list[str] = []
+    messages: list[Msg] = []
     rejected: list[str] = []
 
     def seen(key: str) -> None:  # the messages added since the last call were about ``key``
@@ -156,20 +172,22 @@ def parse_filters(params: Params, vocab: Vocabulary) -> Parsed:
     seen("type")
     status = _one(params, "status")
     if status is not None and status not in STATUSES:
-        messages.append(f"Ignored unknown status {quoted(status)}; use open, closed or overdue.")
+        unknown = N_("Ignored unknown status {value}; use open, closed or overdue.")
+        messages.append(Msg(unknown, {"value": quoted(status)}))
         status = None
     seen("status")
-    start = _parse_day(_one(params, "from"), "start", vocab, messages)
+    start = _parse_day(_one(params, "from"), "from", vocab, messages)
     seen("from")
-    end = _parse_day(_one(params, "to"), "end", vocab, messages)
+    end = _parse_day(_one(params, "to"), "to", vocab, messages)
     seen("to")
     if start and end and start > end:
-        messages.append(f"Ignored the dates: the start {start} is after the end {end}.")
+        dates = {"start": str(start), "end": str(end)}
+        messages.append(Msg(N_("Ignored the dates: the start {start} is after the end {end}."), dates))
         start = end = None
     seen("from")
     nbhd = _one(params, "nbhd")
     if nbhd is not None and nbhd not in vocab.neighborhoods:
-        messages.append(f"Ignored unknown neighborhood {quoted(nbhd)}.")
+        messages.append(Msg(N_("Ignored unknown neighborhood {value}."), {"value": quoted(nbhd)}))
         nbhd = None
     seen("nbhd")
     return Parsed(Filters(codes, status, start, end, nbhd), messages, rejected)
@@ -177,29 +195,32 @@ def parse_filters(params: Params, vocab: Vocabulary) -> Parsed:
 
 def parse_choice(
     params: Params, key: str, choices: Mapping[str, str] | Collection[str], default: str
-) -> tuple[str, list[str]]:
+) -> tuple[str, list[Msg]]:
     """One value from a fixed set (e.g. ``measure``), or the default with a message."""
     value = _one(params, key)
     if value is None:
         return default, []
     if value in choices:
         return value, []
-    return default, [f"Ignored unknown {key} {quoted(value)}; showing {default}."]
+    text = N_("Ignored the unknown value {value} of “{key}” in the link; showing {default}.")
+    return default, [Msg(text, {"key": key, "value": quoted(value), "default": default})]
 
 
-def clean_request_id(raw: str | None) -> tuple[str | None, str | None]:
+def clean_request_id(raw: str | None) -> tuple[str | None, Msg | None]:
     """``(id, None)`` for a usable request id, else ``(None, message)``.
 
     Ids are trimmed and at most 64 characters. The id is only ever used as a bound
-    parameter, so quotes and SQL are harmless; they simply match nothing.
+    parameter, so quotes and SQL are harmless; they simply match nothing. How an id typed in
+    another case or with punctuation around it is found: ``portal.track.id_candidates``.
     """
     if raw is None or not str(raw).strip():
         return None, None
     text = str(raw).strip()
     if len(text) > MAX_ID_LEN:
-        return None, f"A request id has at most {MAX_ID_LEN} characters; {quoted(text)} is longer."
+        too_long = N_("A request id has at most {limit} characters; {value} is longer.")
+        return None, Msg(too_long, {"limit": MAX_ID_LEN, "value": quoted(text)})
     if plain(text) != text:
-        return None, "That request id contains control characters; please check it."
+        return None, Msg(N_("That request id contains control characters; please check it."))
     return text, None
 
 

@@ -1,159 +1,88 @@
-"""pydeck layers, view states and legends built from query results (no SQL, no Streamlit).
+"""pydeck layers and the map deck, built from query results (no SQL, no Streamlit).
 
-* No basemap by default: ``map_provider=None`` keeps the map legible offline (in Streamlit,
-  ``map_style=None`` would mean "Streamlit's CARTO basemap", fetched from the internet). The
-  neighborhood boundaries are drawn as a layer, so the map reads without tiles.
-* Colour-blind safe colours: cividis (5 steps) for the choropleth, magma for the heatmap (never
-  read as one scale); Okabe-Ito blue, vermillion and grey for open, overdue and closed points.
+* **The portal's own layers always carry the map**: neighborhoods (shaded or outlined) and their
+  names are drawn by deck.gl from the release, so the map reads with no tiles at all.
+* **Street basemap** (``deck(..., basemap=True)``, the pages' default; ``PORTAL_BASEMAP=none``
+  switches it off): CARTO's light map under those layers, fetched by the *visitor's browser*. The
+  fallback is client-side and needs no detection: a browser that cannot reach the tile server
+  (no internet, a firewall, an offline CI) draws the same deck without streets, which is exactly
+  the offline map, labels included. The server never fetches tiles.
+* **Names** (``labels``): a TextLayer at a point inside each shape; where two names would overlap
+  at the map's first view, the bigger neighborhood's is drawn. Every name is also in the tooltip
+  and in the page's table.
+* Colours are colour-blind safe: a 5-step cividis ramp for the choropleth, magma for the
+  heatmap (so the two never read as one scale); Okabe-Ito blue, vermillion and grey for open,
+  overdue and closed points. Neighborhoods outside a filter are outlines without fill.
 * Tooltips use deck.gl's ``text`` mode (set with ``innerText``), so nothing from the data is ever
   parsed as HTML; values are also cut to a sane length.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
-
 import pydeck as pdk
-from shapely.geometry import mapping, shape
 
+from portal.geometry import uncrowded
+from portal.i18n import N_, Translator, translator
+from portal.legends import CIVIDIS_5, MAGMA_5, NO_DATA, class_edges, class_index, legend, rgba
 from portal.text import plain
-from portal.timefmt import format_local
 
-CIVIDIS_5 = ["#00224E", "#414D6B", "#7C7B78", "#BCAF6F", "#FEE838"]
-MAGMA_5 = ["#FCFDBF", "#FC8961", "#B73779", "#51127C", "#000004"]  # heatmap: light = few
-NO_DATA = "#D9D9D9"
 OUTLINE = [40, 40, 40, 255]
+HIGHLIGHT = "#D55E00"
 POINT_COLORS = {"open": "#0072B2", "overdue": "#D55E00", "closed": "#999999"}
+POINT_STATES = {"open": N_("Open"), "overdue": N_("Open and overdue"), "closed": N_("Marked closed")}
 TOOLTIP = {"text": "{tip}", "style": {"fontSize": "0.85rem", "maxWidth": "18rem"}}
 POINT_LIMIT = 2000
-FILL_ALPHA = 150  # choropleth fills are translucent (the optional street basemap shows through)
-DISPLAY_TOLERANCE = 1e-4  # degrees, about 10 m: invisible at neighborhood zoom; the finest used
-# tolerances a map may use (a few steps, so each is simplified and cached once per release)
-TOLERANCE_STEPS = (1e-4, 1.5e-4, 2e-4, 3e-4, 4e-4, 6e-4, 8e-4)
-DISPLAY_DECIMALS = 5  # about 1 m
+FILL_ALPHA = 150  # choropleth fills are translucent (the street basemap shows through)
+LABEL_SIZE = 13  # px
+LABEL_FONT = '"Source Sans", "Source Sans Pro", "WenQuanYi Micro Hei", sans-serif'
 
 
-def rgba(hex_color: str, alpha: int = 255) -> list[int]:
-    h = hex_color.lstrip("#")
-    return [int(h[i : i + 2], 16) for i in (0, 2, 4)] + [alpha]
+def picked(state, layer: str) -> dict | None:
+    """The object chosen on a map in ``layer`` (its feature's properties or its data row), if any:
+    ``state`` is what ``st.pydeck_chart(on_select=...)`` returned."""
+    objects = ((state or {}).get("selection") or {}).get("objects") or {}
+    found = objects.get(layer) or []
+    item = found[0] if found else None
+    return (item.get("properties") or item) if isinstance(item, dict) else None
 
 
-def class_edges(values: Iterable[float | None], k: int = 5) -> list[float]:
-    """``k + 1`` equal-interval edges from the smallest to the largest value (None ignored)."""
-    present = [float(v) for v in values if v is not None]
-    if not present:
-        return []
-    low, high = min(present), max(present)
-    if high == low:
-        return [low, high]
-    step = (high - low) / k
-    return [low + step * i for i in range(k)] + [high]
-
-
-def class_index(value: float | None, edges: list[float]) -> int | None:
-    """Which class ``value`` falls in (0-based; the top edge belongs to the last class)."""
-    if value is None or not edges:
-        return None
-    for i in range(1, len(edges) - 1):
-        if value < edges[i]:
-            return i - 1
-    return max(len(edges) - 2, 0)
-
-
-def _fmt(x: float, decimals: int) -> str:
-    return f"{x:,.{decimals}f}"
-
-
-def legend(edges: list[float], decimals: int = 0) -> list[tuple[str, str]]:
-    """``[(hex colour, label)]`` for the classes, then "no data"."""
-    if len(edges) == 2 and edges[0] == edges[1]:
-        items = [(CIVIDIS_5[0], _fmt(edges[0], decimals))]
-    else:
-        colors = CIVIDIS_5 if len(edges) == 6 else CIVIDIS_5[: max(len(edges) - 1, 0)]
-        items = [
-            (colors[i], f"{_fmt(edges[i], decimals)} – {_fmt(edges[i + 1], decimals)}") for i in range(len(edges) - 1)
-        ]
-    return items + [(NO_DATA, "no data")]
-
-
-def _rounded(coords) -> list:
-    if coords and isinstance(coords[0], (int, float)):
-        return [round(float(c), DISPLAY_DECIMALS) for c in coords]
-    return [_rounded(part) for part in coords]
-
-
-def display_geometry(geometry: dict | None, tolerance: float = DISPLAY_TOLERANCE) -> dict | None:
-    """A lighter copy of a GeoJSON geometry, for drawing only: simplified (topology kept) and
-    rounded. New York City's community districts go from 83,000 vertices to 11,000, so a map
-    page sends a few hundred kilobytes to the phone instead of megabytes."""
-    if not geometry:
-        return geometry
-    simple = shape(geometry).simplify(tolerance, preserve_topology=True)
-    if simple.is_empty:
-        return geometry
-    return {"type": simple.geom_type, "coordinates": _rounded(mapping(simple)["coordinates"])}
-
-
-def display_tolerance(view: pdk.ViewState) -> float:
-    """How far a drawn boundary may stray at ``view``: the largest of ``TOLERANCE_STEPS`` within
-    half a screen pixel at its zoom and latitude (never below ``DISPLAY_TOLERANCE``).
-
-    Each boundary vertex costs drawing time: with software WebGL, New York City's city-wide map
-    draws sooner from the 5,000 vertices of its view's step (4e-4) than from 11,000 (BENCHMARKS.md,
-    target 4). Detail under half a pixel cannot be seen; zoomed in, the lines may stray by a few
-    pixels, while the requests' points are always placed exactly."""
-    lon_per_px = 360 / (512 * 2**view.zoom)  # deck.gl's web-mercator world: 512 px at zoom 0
-    half_px = lon_per_px * math.cos(math.radians(view.latitude)) / 2  # in degrees of latitude
-    return max((t for t in TOLERANCE_STEPS if t <= half_px), default=TOLERANCE_STEPS[0])
-
-
-def _bounds(geometries: Iterable) -> tuple[float, float, float, float] | None:
-    xs, ys = [], []
-    for geometry in geometries:
-        for x, y in _coords(geometry):
-            xs.append(x)
-            ys.append(y)
-    return (min(xs), min(ys), max(xs), max(ys)) if xs else None
-
-
-def nearby(neighborhoods: list[dict], focus: list, margin: float = 1.0) -> list[dict]:
-    """The neighborhoods whose bounding box meets the box of ``focus`` (geometries) grown by
-    ``margin`` times its width and height on every side: what a map framed on ``focus`` shows,
-    with some room to pan. A neighborhood without geometry is left out; with no focus, all are kept."""
-    box = _bounds(focus)
-    if box is None:
-        return neighborhoods
-    x0, y0, x1, y1 = box
-    dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
-    kept = []
-    for nb in neighborhoods:
-        b = _bounds([nb["geometry"]]) if nb.get("geometry") else None
-        if b and b[0] <= x1 + dx and b[2] >= x0 - dx and b[1] <= y1 + dy and b[3] >= y0 - dy:
-            kept.append(nb)
-    return kept
+def _feature(nb: dict, fill: list[int], tip: str) -> dict:
+    return {
+        "type": "Feature",
+        "geometry": nb["geometry"],
+        "properties": {"fill": fill, "tip": tip, "code": nb["neighborhood_code"], "name": plain(nb["name"], 80)},
+    }
 
 
 def choropleth(
-    neighborhoods: list[dict], values: dict[str, tuple[float | None, int]], measure_label: str, decimals: int = 0
+    neighborhoods: list[dict],
+    values: dict[str, tuple[float | None, int]],
+    measure_label: str,
+    decimals: int = 0,
+    tr: Translator | None = None,
+    included: set[str] | None = None,
+    missing: tuple[float | None, int] = (None, 0),
 ) -> tuple[pdk.Layer, list[tuple[str, str]]]:
-    """A GeoJsonLayer shading each neighborhood by ``values[code] = (value, n)``, and its legend."""
-    edges = class_edges(v for v, _ in values.values())
+    """A GeoJsonLayer shading each neighborhood by ``values[code] = (value, n)``, and its legend.
+    A neighborhood without a value gets ``missing`` (``(0.0, 0)`` for a count: none matched).
+    Neighborhoods not in ``included`` (a filter) are left unfilled and say so in their tooltip."""
+    tr = tr or translator()
+    shown = [nb for nb in neighborhoods if included is None or nb["neighborhood_code"] in included]
+    edges = class_edges(values.get(nb["neighborhood_code"], missing)[0] for nb in shown)
     features = []
     for nb in neighborhoods:
-        value, n = values.get(nb["neighborhood_code"], (None, 0))
+        name = plain(nb["name"], 80)
+        if included is not None and nb["neighborhood_code"] not in included:
+            outside = tr._("Not in the current filter")
+            features.append(_feature(nb, [0, 0, 0, 0], f"{name}\n{outside}"))
+            continue
+        value, n = values.get(nb["neighborhood_code"], missing)
         idx = class_index(value, edges)
-        shown = "no data" if value is None else _fmt(value, decimals)
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": nb["geometry"],
-                "properties": {
-                    "fill": rgba(CIVIDIS_5[idx] if idx is not None else NO_DATA, FILL_ALPHA),
-                    "tip": f"{plain(nb['name'], 80)}\n{measure_label}: {shown} (n = {n})",
-                },
-            }
+        text = tr._("no data") if value is None else tr.decimal(value, decimals)
+        tip = tr._("{name}\n{measure}: {value} (n = {n})").format(
+            name=name, measure=measure_label, value=text, n=tr.number(n)
         )
+        features.append(_feature(nb, rgba(CIVIDIS_5[idx] if idx is not None else NO_DATA, FILL_ALPHA), tip))
     layer = pdk.Layer(
         "GeoJsonLayer",
         id="neighborhoods",
@@ -163,7 +92,8 @@ def choropleth(
         filled=True,
         pickable=True,
     )
-    return layer, legend(edges, decimals)
+    lacking = any(values.get(nb["neighborhood_code"], missing)[0] is None for nb in shown)
+    return layer, legend(edges, decimals, tr, no_data=lacking or not shown)
 
 
 def outlines(neighborhoods: list[dict]) -> pdk.Layer:
@@ -191,29 +121,83 @@ def outlines(neighborhoods: list[dict]) -> pdk.Layer:
 
 
 def boundaries(neighborhoods: list[dict], highlight: str | None = None) -> pdk.Layer:
-    """Outlines only (for small maps); ``highlight`` gets a light fill."""
+    """Outlines with names in the tooltip (small maps); ``highlight`` gets a light fill and a bold border."""
     features = [
         {
             "type": "Feature",
             "geometry": nb["geometry"],
             "properties": {
                 "fill": rgba("#0072B2", 40) if nb["neighborhood_code"] == highlight else [0, 0, 0, 0],
+                "width": 3 if nb["neighborhood_code"] == highlight else 1,
                 "tip": plain(nb["name"], 80),
             },
         }
         for nb in neighborhoods
     ]
-    return pdk.Layer(
+    layer = pdk.Layer(
         "GeoJsonLayer",
         id="boundaries",
         data={"type": "FeatureCollection", "features": features},
         get_fill_color="properties.fill",
         get_line_color=[60, 60, 60, 255],
-        line_width_min_pixels=1,
+        get_line_width="properties.width",
         stroked=True,
         filled=True,
+        pickable=True,
+    )
+    layer.line_width_units = "pixels"  # set after construction: pydeck reads a string argument as an expression
+    return layer
+
+
+def labels(neighborhoods: list[dict], view: pdk.ViewState | None = None, layer_id: str = "labels") -> pdk.Layer:
+    """Each neighborhood's name on a light box, at ``label_point`` (``portal.cache.neighborhoods``).
+    With ``view``, names that would overlap at that view are left out, the bigger neighborhood's
+    kept (``geometry.uncrowded``): chosen here once, not by deck.gl's collision filter, whose extra
+    drawing pass costs a browser without a GPU about a second before the map first shows."""
+    named = [nb for nb in sorted(neighborhoods, key=lambda n: -n.get("area", 0)) if nb.get("label_point")]
+    texts = [plain(nb["name"], 40) for nb in named]
+    shown = uncrowded([(nb["label_point"], t) for nb, t in zip(named, texts)], view, LABEL_SIZE) if view else None
+    data = [
+        {"position": nb["label_point"], "text": text}
+        for i, (nb, text) in enumerate(zip(named, texts))
+        if shown is None or i in shown
+    ]
+    layer = pdk.Layer(
+        "TextLayer",
+        id=layer_id,
+        data=data,
+        get_position="position",
+        get_text="text",
+        get_size=LABEL_SIZE,
+        get_color=[20, 20, 20, 255],
+        background=True,
+        get_background_color=[255, 255, 255, 220],
+        background_padding=[3, 1, 3, 1],
         pickable=False,
     )
+    # set after construction: pydeck would turn a string argument into an accessor expression
+    layer.character_set = "auto"  # every character of the names (accents, CJK), not only ASCII
+    layer.font_family = LABEL_FONT
+    return layer
+
+
+def pin(point: list[float], text: str) -> list[pdk.Layer]:
+    """A found place (a block): a ringed dot and its words."""
+    data = [{"position": point, "text": plain(text, 60)}]
+    dot = pdk.Layer(
+        "ScatterplotLayer",
+        id="pin",
+        data=data,
+        get_position="position",
+        get_fill_color=rgba(HIGHLIGHT, 230),
+        get_line_color=[255, 255, 255, 255],
+        stroked=True,
+        line_width_min_pixels=2,
+        get_radius=60,
+        radius_min_pixels=9,
+        pickable=False,
+    )
+    return [dot, labels([{"label_point": point, "name": text}], layer_id="pin_label")]
 
 
 def heatmap(cells: list[dict]) -> pdk.Layer:
@@ -237,20 +221,31 @@ def point_state(point: dict) -> str:
     return "closed"
 
 
-def points(rows: list[dict], tz_name: str, radius_m: int = 40, min_px: int = 4) -> pdk.Layer:
-    """A ScatterplotLayer of requests coloured by open / overdue / closed."""
+def points(
+    rows: list[dict], tz_name: str, radius_m: int = 40, min_px: int = 4, tr: Translator | None = None
+) -> pdk.Layer:
+    """A ScatterplotLayer of requests coloured by open / overdue / closed (the tooltip says which)."""
+    tr = tr or translator()
     data = []
     for r in rows:
         state = point_state(r)
         tip = "\n".join(
             [
                 f"{plain(r['service_request_id'], 64)} · {plain(r['service_name'], 80)}",
-                f"{state.capitalize()} ({plain(r.get('status_description'), 60) or r['status']})",
-                f"Requested {format_local(r.get('requested_datetime'), tz_name)}",
+                tr._(POINT_STATES[state]) + f" ({plain(r.get('status_description'), 60) or r['status']})",
+                tr._("Requested {when}").format(when=tr.datetime(r.get("requested_datetime"), tz_name)),
                 plain(r.get("address") or r.get("neighborhood") or "", 80),
             ]
         ).strip()
-        data.append({"lat": r["lat"], "long": r["long"], "fill": rgba(POINT_COLORS[state], 230), "tip": tip})
+        data.append(
+            {
+                "lat": r["lat"],
+                "long": r["long"],
+                "fill": rgba(POINT_COLORS[state], 230),
+                "tip": tip,
+                "id": plain(r["service_request_id"], 64),
+            }
+        )
     return pdk.Layer(
         "ScatterplotLayer",
         id="requests",
@@ -267,32 +262,28 @@ def points(rows: list[dict], tz_name: str, radius_m: int = 40, min_px: int = 4) 
     )
 
 
-def _coords(geometry) -> Iterable[tuple[float, float]]:
-    if isinstance(geometry, dict):
-        geometry = geometry.get("coordinates", [])
-    if geometry and isinstance(geometry[0], (int, float)):
-        yield float(geometry[0]), float(geometry[1])
-        return
-    for part in geometry or []:
-        yield from _coords(part)
-
-
-def view_for(geometries: Iterable, width_px: int = 480, height_px: int = 420) -> pdk.ViewState:
-    """A view state that fits all the geometries (GeoJSON dicts or [long, lat] pairs)."""
-    box = _bounds(geometries)
-    if box is None:
-        return pdk.ViewState(latitude=0, longitude=0, zoom=1)
-    x0, y0, x1, y1 = box
-    lon_span = max(x1 - x0, 1e-4)
-    lat_mid = (y1 + y0) / 2
-    lat_span = max(y1 - y0, 1e-4) / max(math.cos(math.radians(lat_mid)), 0.1)
-    # deck.gl's web-mercator world is 512 px wide at zoom 0
-    zoom = min(math.log2(360 * width_px / 512 / lon_span), math.log2(360 * height_px / 512 / lat_span))
-    return pdk.ViewState(latitude=lat_mid, longitude=(x1 + x0) / 2, zoom=round(max(1.0, min(zoom, 16.0)), 2))
+def open_dots(points: list[dict]) -> pdk.Layer:
+    """Open requests (``lat``, ``long``, ``overdue``) as small dots: blue open, vermillion overdue."""
+    data = [
+        {"position": [p["long"], p["lat"]], "fill": rgba(POINT_COLORS["overdue" if p["overdue"] else "open"], 220)}
+        for p in points
+    ]
+    return pdk.Layer(
+        "ScatterplotLayer",
+        id="open_requests",
+        data=data,
+        get_position="position",
+        get_fill_color="fill",
+        get_radius=25,
+        radius_min_pixels=3,
+        radius_max_pixels=8,
+        pickable=False,
+    )
 
 
 def deck(layers: list[pdk.Layer], view: pdk.ViewState, basemap: bool = False) -> pdk.Deck:
-    """The map: no basemap unless asked for (then CARTO light, which needs the internet)."""
+    """The map: CARTO's light street map under the layers when ``basemap`` (fetched by the
+    browser, see the module docstring), else no basemap at all."""
     if basemap:
         return pdk.Deck(
             layers=layers, initial_view_state=view, tooltip=TOOLTIP, map_provider="carto", map_style="light"

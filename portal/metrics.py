@@ -29,6 +29,8 @@ Definitions (shown on the pages too, see ``DEFINITIONS``):
   ``requested_datetime + target_days`` < data_through).
 * **Backlog age**: median age at data_through of the open requests, in days.
 * Every median and share comes with its sample size n; n < 20 is flagged as a small sample.
+
+The same definitions in the words the pages show under the numbers: ``portal.definitions``.
 """
 
 from __future__ import annotations
@@ -47,24 +49,6 @@ from portal.timefmt import days_between
 PERIOD_DAYS = 30
 SMALL_SAMPLE = 20
 P90 = 90
-
-DEFINITIONS = {
-    "period": f"The latest {PERIOD_DAYS} days of requests: the {PERIOD_DAYS} days ending at the "
-    "last request received in this release (its data may run on later, with updates "
-    "and closures).",
-    "new": "Requests received in the period.",
-    "backlog": "All requests still open at the data's end, whenever they were received.",
-    "median": "Median days from request to being marked closed, over the requests received in "
-    "the period that are marked closed (average of the two middle values when n is "
-    "even). Requests still open at the data's end are not counted, so while many are "
-    "open the median understates the time to close: n says how many were left out.",
-    "target": "Share of the requests received in the period and marked closed that closed "
-    "within their type's target days (types without a target are left out).",
-    "p90": "90th percentile by nearest rank: the value at rank ceil(0.9 × n), over the same requests as the median.",
-    "overdue": "Open and past the city's expected date, or older than the type's target days.",
-    "backlog_age": "Median age of the open requests at the data's end, in days.",
-    "closed": "'Closed' only means the agency marked the request closed, not that the problem was fixed.",
-}
 
 WITH_TYPES = service_requests.outerjoin(service_types, service_types.c.service_code == SR.service_code)
 TARGET = service_types.c.target_days
@@ -86,16 +70,6 @@ class Measure:
 
 
 NO_DATA = Measure(None, 0)
-
-
-def n_text(m: Measure, small_note: str = "") -> str:
-    """``n = 4,417 closed; 580 still open, not counted`` (plain text); ``small_note`` is added
-    after the n when the sample is small."""
-    text = f"n = {m.n:,} closed{small_note if m.small else ''}"
-    left = [f"{m.still_open:,} still open"] if m.still_open else []
-    if m.undated:
-        left.append(f"{m.undated:,} closed without a usable close date")
-    return text + (f"; {' and '.join(left)}, not counted" if left else "")
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,39 @@ the files in ``releases.release_dir``. A resource path must stay inside release_
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from portal.db import Release
+from portal.i18n import N_, Translator
+
+VERIFY_TEXT = {  # verify() -> what the Data page says
+    "verified": N_("verified"),
+    "missing": N_("missing"),
+    "size_differs": N_("size differs"),
+    "checksum_differs": N_("checksum differs"),
+    "no_checksum": N_("no checksum declared"),
+    "unsupported_checksum": N_("checksum in an algorithm this portal does not check"),
+}
+# The titles the ETL gives a release's files, so the Data page can show them in the visitor's
+# language (tr.data); a title not listed here is shown as published.
+RESOURCE_TITLES = [
+    N_("311 service requests"),
+    N_("311 service requests (Parquet)"),
+    N_("Neighborhood boundaries"),
+    N_("Request types"),
+    N_("Changes against the previous release"),
+    N_("Release report"),
+    N_("Data changelog summary"),
+]
+HISTORY_NOTES = {  # history() notes of its own -> what the Data page says
+    "previous": N_("previous release"),
+    "current": N_("current release (served by this portal)"),
+}
 
 MEDIA_TYPES = {
     "csv": "text/csv",
@@ -34,6 +61,14 @@ class Resource:
     @property
     def file_name(self) -> str:
         return Path(self.path).name
+
+    def download_name(self, package: str, version: str) -> str:
+        """``<package>-<file stem>-<version><suffix>``: a download says what and which release."""
+        return versioned(package, Path(self.path).stem, version, Path(self.path).suffix)
+
+
+def versioned(package: str, stem: str, version: str, suffix: str) -> str:
+    return f"{package}-{stem}-{version}{suffix}".replace("/", "_")
 
 
 def _inside(base: Path, relative: str) -> Path | None:
@@ -82,17 +117,18 @@ def sha256_of(path: Path) -> str:
 
 
 def verify(resource: Resource) -> str:
-    """'verified', 'missing', 'size differs', 'checksum differs' or 'no checksum declared'."""
+    """A key of ``VERIFY_TEXT``: 'verified', 'missing', 'size_differs', 'checksum_differs',
+    'no_checksum' or 'unsupported_checksum'."""
     if resource.file is None:
         return "missing"
     if resource.declared_bytes is not None and resource.file.stat().st_size != resource.declared_bytes:
-        return "size differs"
+        return "size_differs"
     if not resource.declared_hash:
-        return "no checksum declared"
+        return "no_checksum"
     algo, _, hexdigest = resource.declared_hash.rpartition(":")
     if algo not in ("", "sha256"):
-        return f"unsupported checksum {algo}"
-    return "verified" if sha256_of(resource.file) == hexdigest.lower() else "checksum differs"
+        return "unsupported_checksum"
+    return "verified" if sha256_of(resource.file) == hexdigest.lower() else "checksum_differs"
 
 
 def read_resource(resource: Resource) -> bytes:
@@ -133,6 +169,39 @@ def data_dictionary(release: Release, resource_name: str = "service_requests") -
     ]
 
 
+def dictionary_csv(release: Release, tr: Translator) -> bytes:
+    """The data dictionary as CSV, titles and descriptions in ``tr``'s language where translated."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=["field", "title", "type", "required", "description"], lineterminator="\n")
+    writer.writeheader()
+    for row in data_dictionary(release):
+        writer.writerow({**row, "title": tr.data(row["title"]), "description": tr.data(row["description"])})
+    return buf.getvalue().encode("utf-8")
+
+
+def datapackage_bytes(release: Release) -> bytes:
+    """The release's ``datapackage.json``: the file as published when it is on this server, else
+    the copy the database holds."""
+    found = _inside(Path(release.release_dir or "."), "datapackage.json")
+    return found.read_bytes() if found else json.dumps(release.datapackage, indent=2).encode("utf-8")
+
+
+def citation(release: Release, tr: Translator, url: str | None) -> str:
+    """How to cite the release: publisher (year). Title, version [Data set]. Where."""
+    publisher = next(
+        (c.get("title") for c in release.datapackage.get("contributors") or [] if c.get("role") == "publisher"),
+        None,
+    )
+    source = next((s.get("path") for s in sources(release) if s.get("path")), None)
+    return tr._("{publisher} ({year}). {title}, version {version} [Data set]. {where}").format(
+        publisher=publisher or release.title,
+        year=(release.created or "")[:4],
+        title=release.title,
+        version=release.version,
+        where=url or source or release.package_name,
+    )
+
+
 def licenses(release: Release) -> list[dict]:
     found = release.datapackage.get("licenses") or []
     if not found and release.license_name:
@@ -148,7 +217,8 @@ def sources(release: Release) -> list[dict]:
 
 
 def history(release: Release, known: list[dict]) -> list[dict]:
-    """Earlier versions: from the changelog/datapackage when they list them, plus the DB's rows."""
+    """Earlier versions: from the changelog/datapackage when they list them, plus the DB's rows.
+    A note is the document's own words, or a key of ``HISTORY_NOTES``."""
     rows: dict[str, dict] = {}
     extension = release.datapackage.get("x_portal") or {}
     for doc in (extension, release.datapackage, release.changelog):
@@ -165,42 +235,10 @@ def history(release: Release, known: list[dict]) -> list[dict]:
                     )
         previous = doc.get("previous_version")
         if previous:
-            rows.setdefault(str(previous), {"version": str(previous), "created": None, "note": "previous release"})
+            rows.setdefault(str(previous), {"version": str(previous), "created": None, "note": "previous"})
     for item in known:
         entry = rows.setdefault(item["version"], {"version": item["version"], "note": None})
         entry["created"] = entry.get("created") or item.get("created")
         if item.get("is_current"):
-            entry["note"] = "current release (served by this portal)"
+            entry["note"] = "current"
     return sorted(rows.values(), key=lambda r: (r.get("created") or "", r["version"]), reverse=True)
-
-
-def _shown(value) -> str:
-    """Scalars as display text (one type per column, so tables render as typed columns)."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
-
-
-def _scalar(value) -> bool:
-    return value is None or isinstance(value, (str, int, float, bool))
-
-
-def document_tables(doc: dict) -> list[tuple[str, list[dict]]]:
-    """A JSON document (report, changelog) as titled tables, whatever its exact shape:
-    top-level scalars as one "summary" table, each dict of scalars and each list of flat
-    records as its own table. Deeper structure is left to the raw JSON view."""
-    summary = [{"item": k, "value": _shown(v)} for k, v in doc.items() if _scalar(v)]
-    tables = [("summary", summary)] if summary else []
-    for key, value in doc.items():
-        if isinstance(value, dict) and value and all(_scalar(v) for v in value.values()):
-            tables.append((key, [{"item": k, "value": _shown(v)} for k, v in value.items()]))
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            flat = [{k: v for k, v in item.items() if _scalar(v)} for item in value]
-            tables.append((key, flat))
-        elif isinstance(value, list) and value and all(_scalar(v) for v in value):
-            tables.append((key, [{"value": _shown(v)} for v in value]))
-    return tables

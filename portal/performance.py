@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from core.tables import service_types
+from portal.html import Column
+from portal.i18n import N_, Translator
 from portal.metrics import (
     SMALL_SAMPLE,
     Period,
@@ -19,7 +21,8 @@ from portal.metrics import (
 )
 from portal.queries import SR
 
-GROUPINGS = {"agency": "Agency", "service": "Request type"}
+GROUPINGS = {"agency": N_("Agency"), "service": N_("Request type")}
+NO_AGENCY = N_("(no agency)")  # the group of requests without an agency (translated where shown)
 COLUMNS = [
     "group",
     "requests",
@@ -37,7 +40,7 @@ COLUMNS = [
 
 def _grouping(by: str) -> dict:
     if by == "agency":
-        return {"g": func.coalesce(SR.agency_responsible, "(no agency)")}
+        return {"g": func.coalesce(SR.agency_responsible, NO_AGENCY)}
     if by == "service":
         return {"g": func.coalesce(service_types.c.service_name, SR.service_name)}
     raise ValueError(f"unknown grouping {by!r}; use one of {sorted(GROUPINGS)}")
@@ -107,3 +110,33 @@ def performance_table(conn: Connection, as_of: datetime, period: Period, by: str
     for col in ("median_days", "p90_days", "within_target", "backlog_median_age_days"):
         frame[col] = pd.to_numeric(frame[col]).astype("float64")  # missing is NaN (shown blank), never "None"
     return frame.sort_values(["requests", "group"], ascending=[False, True], ignore_index=True)
+
+
+def display(table: pd.DataFrame, tr: Translator, group_label: str) -> tuple[list, list[dict]]:
+    """The table in the visitor's language: ``(html.Column list, rows of display strings)``;
+    counts with thousands separators, days with one decimal, shares as percentages with one
+    decimal, "—" where there is no value, and small samples said in words."""
+    _ = tr._
+    columns = [
+        Column("group", group_label),
+        Column("requests", _("Requests"), True),
+        Column("closed_n", _("Closed (n)"), True),
+        Column("still_open", _("Still open"), True),
+        Column("median_days", _("Median days"), True),
+        Column("p90_days", _("p90 days"), True),
+        Column("within_target", _("Within target"), True),
+        Column("open_backlog", _("Open backlog"), True),
+        Column("backlog_median_age_days", _("Backlog median age (days)"), True),
+        Column("note", _("Note")),
+    ]
+    rows = [
+        {
+            "group": tr._(NO_AGENCY) if r.group == NO_AGENCY else str(r.group),
+            **{k: tr.number(getattr(r, k)) for k in ("requests", "closed_n", "still_open", "open_backlog")},
+            **{k: tr.decimal(getattr(r, k)) for k in ("median_days", "p90_days", "backlog_median_age_days")},
+            "within_target": tr.percent(r.within_target),
+            "note": _("small sample") if r.small_sample else "",
+        }
+        for r in table.itertuples()
+    ]
+    return columns, rows

@@ -174,15 +174,64 @@ def map_points(conn: Connection, clauses, overdue, limit: int) -> list[dict] | N
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def get_request(conn: Connection, request_id: str) -> dict | None:
-    """One request by id (bound parameter), with its type's target and agency."""
-    query = (
+def _request_query(where):
+    return (
         select(service_requests, service_types.c.target_days, service_types.c.is_sensitive)
         .select_from(service_requests.outerjoin(service_types, service_types.c.service_code == SR.service_code))
-        .where(SR.service_request_id == request_id)
+        .where(where)
     )
-    row = conn.execute(query).mappings().first()
+
+
+def get_request(conn: Connection, request_id: str) -> dict | None:
+    """One request by id (bound parameter), with its type's target and agency."""
+    row = conn.execute(_request_query(SR.service_request_id == request_id)).mappings().first()
     return dict(row) if row else None
+
+
+def find_request(conn: Connection, candidates: list[str]) -> dict | None:
+    """The first of ``candidates`` (``portal.track.id_candidates``) that is a request of the
+    release, as ``get_request`` gives it: one query on the primary key's index."""
+    found = {
+        r["service_request_id"]: dict(r)
+        for r in conn.execute(_request_query(SR.service_request_id.in_(candidates))).mappings()
+    }
+    return next((found[c] for c in candidates if c in found), None)
+
+
+def _like_pattern(text: str) -> str:
+    r"""``%text%`` for LIKE with ``\`` as the escape character, lower-cased."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def find_blocks(conn: Connection, text: str, limit: int = 8) -> list[dict]:
+    """Published block-level addresses containing ``text`` (any case), most requests first:
+    ``address``, the neighborhood most of its requests are in, the mean point, and ``n``.
+    Only rows placed at a point (``point_3dp``): a sensitive type's address is never published."""
+    inner = (
+        select(SR.address, SR.neighborhood_code, SR.lat, SR.long)
+        .where(
+            SR.location_precision == "point_3dp",
+            SR.address.is_not(None),
+            SR.lat.is_not(None),
+            func.lower(SR.address).like(_like_pattern(text), escape="\\"),
+        )
+        .subquery("found")
+    )
+    n = func.count().label("n")
+    query = (
+        select(inner.c.address, inner.c.neighborhood_code, func.avg(inner.c.lat), func.avg(inner.c.long), n)
+        .group_by(inner.c.address, inner.c.neighborhood_code)
+        .order_by(n.desc(), inner.c.address)
+        .limit(limit * 4)
+    )
+    blocks: dict[str, dict] = {}
+    for address, code, lat, long, count in conn.execute(query):
+        block = blocks.setdefault(
+            address, {"address": address, "neighborhood_code": code, "point": [long, lat], "n": 0}
+        )
+        block["n"] += int(count)
+    return sorted(blocks.values(), key=lambda b: (-b["n"], b["address"]))[:limit]
 
 
 def page_rows(conn: Connection, clauses, limit: int, offset: int = 0, newest_first: bool = False) -> list:

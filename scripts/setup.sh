@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Prepare this checkout: system packages, .venv with the project installed, test assets.
-#   bash scripts/setup.sh          # what the dashboard and the ETL need
+# Prepare this checkout: system packages, .venv with the project installed, compiled message
+# catalogs, test assets.
+#   bash scripts/setup.sh          # what the dashboard and the ETL need (fonts for the PDF and images)
 #   bash scripts/setup.sh --test   # also Chromium, PostgreSQL, poppler, wrk, Node's axe-core, pytest
 # Idempotent: on a prepared machine it checks and returns without apt, pip or npm work.
 set -euo pipefail
@@ -10,7 +11,7 @@ with_test=0
 for arg in "$@"; do
     case "$arg" in
         --test) with_test=1 ;;
-        -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
         *) echo "setup: unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
@@ -31,12 +32,15 @@ if [ ! -x .venv/bin/python ]; then
         missing+=(python3-venv)
     fi
 fi
+# The brief's PDF and images: DejaVu Sans (Latin, Greek, Cyrillic) and WenQuanYi Micro Hei (a
+# TrueType CJK font, so reportlab can embed it) for Simplified Chinese; Chromium draws pages with them too.
+want fonts-dejavu-core
+want fonts-wqy-microhei
 if [ "$with_test" = 1 ]; then
     want chromium
     want chromium-driver
     want postgresql
     want poppler-utils
-    want fonts-dejavu-core
     want wrk            # python -m bench api: the HTTP load generator
     if ! command -v npm >/dev/null 2>&1; then
         want nodejs
@@ -88,7 +92,11 @@ else
     touch "$stamp"
 fi
 
-# --- (c) Node test assets (axe-core for the accessibility tests) --------------
+# --- (c) Message catalogs: locales/*/LC_MESSAGES/portal.po -> portal.mo -----
+bash scripts/i18n.sh compile
+say "message catalogs compiled"
+
+# --- (d) Node test assets (axe-core for the accessibility tests) --------------
 if [ "$with_test" = 1 ]; then
     if [ -f node_modules/axe-core/axe.min.js ]; then
         say "node_modules/axe-core present"

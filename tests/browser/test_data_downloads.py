@@ -28,7 +28,9 @@ def test_downloads_match_the_datapackage_hash(site, page, wait_for_streamlit, tm
         with page.expect_download(timeout=60_000) as info:
             page.get_by_role("button", name=f"Download {file_name}").click()
         download = info.value
-        assert download.suggested_filename == file_name
+        stem, _, suffix = file_name.rpartition(".")
+        # named with the package and the version: two releases (or two cities) never collide
+        assert download.suggested_filename == f"{site.package['name']}-{stem}-{site.version}.{suffix}"
         saved = tmp_path / file_name
         download.save_as(saved)
         assert f"sha256:{sha256(saved)}" == resource["hash"], f"{file_name} differs from {site.release_dir}"

@@ -91,10 +91,10 @@ def assert_nothing_injected(page, where: str) -> None:
 
 
 def grid_texts(page) -> list[str]:
-    """The text of every cell of every table on the page. st.dataframe draws on a canvas and keeps an
-    accessible table of the rows in view, so each grid is scrolled through."""
-    page.wait_for_function("() => document.querySelectorAll('[data-testid=stDataFrame] td').length > 0")
-    texts: list[str] = []
+    """The text of every cell of every table on the page: the portal's HTML tables, and any
+    st.dataframe (drawn on a canvas with an accessible table of the rows in view, so scrolled through)."""
+    page.wait_for_function("() => document.querySelectorAll('.p311-table td, [data-testid=stDataFrame] td').length > 0")
+    texts: list[str] = page.locator(".p311-table td").all_text_contents()
     grids = page.locator('[data-testid="stDataFrame"]')
     for i in range(grids.count()):
         grid = grids.nth(i)
@@ -170,12 +170,12 @@ def _web_mercator(lat: float, lon: float) -> tuple[float, float]:
 def _points_and_view(release, code: str):
     from sqlalchemy import create_engine, text
 
-    from portal import maps
+    from portal import geometry
 
     engine = create_engine(release.db_url)
     try:
         with engine.connect() as conn:
-            geometry = json.loads(
+            shape = json.loads(
                 conn.execute(
                     text("SELECT geometry_geojson FROM neighborhoods WHERE neighborhood_code = :c"), {"c": hostile.HOOD}
                 ).scalar()
@@ -190,7 +190,7 @@ def _points_and_view(release, code: str):
             ).all()
     finally:
         engine.dispose()
-    return points, maps.view_for([maps.display_geometry(geometry)], 360, 420)  # as pages/map.py frames it
+    return points, geometry.view_for([geometry.display_geometry(shape)], 360, 420)  # as pages/map.py frames it
 
 
 def hover_point(page, view, lat: float, lon: float, expected: str) -> str:
@@ -201,7 +201,8 @@ def hover_point(page, view, lat: float, lon: float, expected: str) -> str:
     cx, cy = _web_mercator(view.latitude, view.longitude)
     x, y = _web_mercator(lat, lon)
     scale = 2**view.zoom
-    canvas.hover(position={"x": box["width"] / 2 + (x - cx) * scale, "y": box["height"] / 2 + (y - cy) * scale})
+    # the mouse, not locator.hover: with a basemap, deck.gl's view element lies over its canvas
+    page.mouse.move(box["x"] + box["width"] / 2 + (x - cx) * scale, box["y"] + box["height"] / 2 + (y - cy) * scale)
     tip = page.locator(TOOLTIP).first
     expect(tip).to_contain_text(expected)
     return tip.inner_text()
@@ -246,7 +247,7 @@ def test_map_neighborhood_tooltip_and_injected_params(hostile_site, watched, wai
         (0, 80),
         (80, 0),
     ]:  # somewhere in N03, off the points
-        canvas.hover(position={"x": box["width"] / 2 + dx, "y": box["height"] / 2 + dy})
+        page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy)
         page.wait_for_timeout(150)
         text = page.locator(TOOLTIP).first.inner_text() if page.locator(TOOLTIP).count() else ""
         if text.startswith(hostile.HOOD_NAME):
@@ -301,8 +302,11 @@ def test_data_page_and_its_export(hostile_site, watched, wait_for_streamlit, tmp
     release, base = hostile_site
     page, _ = watched
     visit(page, _url(base, "/data", nbhd=hostile.HOOD), wait_for_streamlit)
-    expect(page.get_by_role("heading", name="Data dictionary")).to_be_visible()
-    assert_nothing_injected(page, "data")
+    page.get_by_role("tab", name="Data dictionary").click()
+    expect(page.get_by_role("cell", name="service_request_id", exact=True)).to_be_visible()
+    for tab in ("Release report", "Changes and versions", "Export a selection"):  # every tab's text
+        page.get_by_role("tab", name=tab).click()
+        assert_nothing_injected(page, f"data, {tab}")
     with page.expect_download() as download:
         page.get_by_role("button", name=re.compile(r"^Export [\d,]+ matching rows \(CSV\)")).click()
     text = Path(download.value.path()).read_text(encoding="utf-8")

@@ -79,3 +79,20 @@ def _city_releases(tmp_path_factory):
 def city_release(shared_data, _city_releases):
     """``city_release(profile) -> (db_url, release_dir)``, built once per session."""
     return lambda profile: _city_releases(shared_data, profile)
+
+
+def html_tables(at) -> list[list[dict]]:
+    """The portal's HTML tables on a page (``portal.html.table``), each as rows of
+    ``{header: cell text}``, in page order."""
+    from lxml import html as lxml_html
+
+    tables = []
+    for element in at.get("html"):
+        body = element.proto.body
+        if 'class="p311-table' not in body:
+            continue
+        tree = lxml_html.fromstring(body)
+        headers = [th.text_content() for th in tree.iter("th")]
+        rows = [[td.text_content() for td in tr.iter("td")] for tr in tree.iter("tr")]
+        tables.append([dict(zip(headers, cells)) for cells in rows if cells])
+    return tables

@@ -19,7 +19,9 @@ from portal.filters import (
     parse_w3c,
     unknown_params,
 )
+from portal.i18n import translator
 
+EN = translator("en")
 VOCAB = Vocabulary(
     service_codes={"pothole", "graffiti", "noise"},
     neighborhoods={"N1", "N2"},
@@ -60,12 +62,17 @@ VOCAB = Vocabulary(
 )
 def test_parse_filters(params, filters, messages):
     parsed = parse_filters(params, VOCAB)
-    assert (parsed.filters, parsed.messages) == (filters, messages)
+    assert (parsed.filters, [EN.msg(m) for m in parsed.messages]) == (filters, messages)
 
 
 def test_parse_filters_truncates_long_values_in_messages():
     parsed = parse_filters({"type": "x" * 500}, VOCAB)
-    assert parsed.messages == ["Ignored unknown request type '" + "x" * 39 + "…'."]
+    assert [EN.msg(m) for m in parsed.messages] == ["Ignored unknown request type '" + "x" * 39 + "…'."]
+
+
+def test_filters_count_what_is_set():
+    assert Filters().active == 0
+    assert Filters(("a", "b"), "open", date(2024, 1, 1), date(2024, 2, 1), "N1").active == 4  # the dates are one
 
 
 @pytest.mark.parametrize(
@@ -97,11 +104,12 @@ def test_to_params_and_to_dict():
     [
         ({}, ("count", [])),
         ({"measure": "backlog"}, ("backlog", [])),
-        ({"measure": "sum"}, ("count", ["Ignored unknown measure 'sum'; showing count."])),
+        ({"measure": "sum"}, ("count", ["Ignored the unknown value 'sum' of “measure” in the link; showing count."])),
     ],
 )
 def test_parse_choice(params, expected):
-    assert parse_choice(params, "measure", MEASURES, "count") == expected
+    value, messages = parse_choice(params, "measure", MEASURES, "count")
+    assert (value, [EN.msg(m) for m in messages]) == expected
 
 
 @pytest.mark.parametrize(
@@ -117,7 +125,8 @@ def test_parse_choice(params, expected):
     ],
 )
 def test_clean_request_id(raw, expected):
-    assert clean_request_id(raw) == expected
+    found, problem = clean_request_id(raw)
+    assert (found, problem and EN.msg(problem)) == expected
 
 
 def test_parse_filters_names_the_parameter_of_each_message():

@@ -1,59 +1,23 @@
-"""pydeck layers and legends: classes, colours, escaping, no basemap."""
+"""pydeck layers: classes, colours, escaping, names on the map, filtered-out shapes, the basemap."""
 
 from __future__ import annotations
 
 import json
 
-import pytest
-
 from portal import maps
+from portal.geometry import view_for
+from portal.i18n import translator
 
 
-@pytest.mark.parametrize(
-    "values, edges",
-    [
-        ([], []),
-        ([None, None], []),
-        ([3, 3], [3.0, 3.0]),
-        ([0, 10], [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]),
-        ([5, None, 15], [5.0, 7.0, 9.0, 11.0, 13.0, 15.0]),
-    ],
-)
-def test_class_edges(values, edges):
-    assert maps.class_edges(values) == pytest.approx(edges)
-
-
-@pytest.mark.parametrize(
-    "value, index",
-    [
-        (None, None),
-        (0, 0),
-        (1.99, 0),
-        (2, 1),
-        (7.5, 3),
-        (9.99, 4),
-        (10, 4),
-    ],
-)
-def test_class_index(value, index):
-    assert maps.class_index(value, [0, 2, 4, 6, 8, 10]) == index
-
-
-def test_legend_labels_and_no_data():
-    assert maps.legend([0, 2, 4, 6, 8, 10]) == [
-        ("#00224E", "0 – 2"),
-        ("#414D6B", "2 – 4"),
-        ("#7C7B78", "4 – 6"),
-        ("#BCAF6F", "6 – 8"),
-        ("#FEE838", "8 – 10"),
-        ("#D9D9D9", "no data"),
-    ]
-    assert maps.legend([3.0, 3.0], decimals=1) == [("#00224E", "3.0"), ("#D9D9D9", "no data")]
-
-
-def _nb(code, name):
-    ring = [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]
-    return {"neighborhood_code": code, "name": name, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+def _nb(code, name, x=0):
+    ring = [[x, 0], [x + 1, 0], [x + 1, 1], [x, 1], [x, 0]]
+    return {
+        "neighborhood_code": code,
+        "name": name,
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+        "label_point": [x + 0.5, 0.5],
+        "area": 1.0 + x,
+    }
 
 
 def test_choropleth_tooltips_are_plain_text_and_colours_follow_classes():
@@ -71,13 +35,37 @@ def test_choropleth_tooltips_are_plain_text_and_colours_follow_classes():
         maps.rgba("#D9D9D9")[:3],
     ]
     assert legend[-1] == ("#D9D9D9", "no data")
+    assert [f["properties"]["code"] for f in feats] == ["A", "B", "C"]  # what a tap selects
+
+
+def test_choropleth_counts_zero_where_nothing_matched_and_has_no_no_data_then():
+    layer, legend = maps.choropleth(
+        [_nb("A", "Alpha"), _nb("B", "Beta")], {"A": (3.0, 3)}, "Requests", missing=(0.0, 0)
+    )
+    assert layer.data["features"][1]["properties"]["tip"] == "Beta\nRequests: 0 (n = 0)"
+    assert len(legend) == 5 and "no data" not in [label for _, label in legend]
+
+
+def test_choropleth_shows_filtered_out_neighborhoods_as_such():
+    hoods = [_nb("A", "Alpha"), _nb("B", "Beta", 1)]
+    layer, legend = maps.choropleth(hoods, {"A": (5.0, 5)}, "Requests", included={"A"}, missing=(0.0, 0))
+    alpha, beta = layer.data["features"]
+    assert beta["properties"]["fill"] == [0, 0, 0, 0]  # outline only: not "no data", not zero
+    assert beta["properties"]["tip"] == "Beta\nNot in the current filter"
+    assert alpha["properties"]["tip"] == "Alpha\nRequests: 5 (n = 5)"
+    assert legend == [("#00224E", "5")]  # the classes are over the included neighborhoods only
+
+
+def test_choropleth_tooltip_in_spanish():
+    layer, _ = maps.choropleth([_nb("A", "Alpha")], {"A": (1234.0, 1234)}, "Solicitudes", tr=translator("es"))
+    assert layer.data["features"][0]["properties"]["tip"] == "Alpha\nSolicitudes: 1.234 (n = 1.234)"
 
 
 def test_choropleth_fill_and_hairline_outlines_share_deck_gl_polygon_program():
     hoods = [_nb("A", "Alpha"), _nb("B", "Beta")]
     fill, _ = maps.choropleth(hoods, {"A": (1.0, 1)}, "Requests")
     lines = maps.outlines(hoods)
-    spec = json.loads(maps.deck([fill, lines], maps.view_for([])).to_json())["layers"]
+    spec = json.loads(maps.deck([fill, lines], view_for([])).to_json())["layers"]
     # the fill draws no stroke (a stroke would need deck.gl's path program); the borders are
     # the wireframe of the same polygons at 0 m, in the outline colour, and not pickable
     assert (spec[0]["stroked"], spec[0]["filled"], spec[0]["pickable"]) == (False, True, True)
@@ -91,19 +79,44 @@ def test_choropleth_fill_and_hairline_outlines_share_deck_gl_polygon_program():
     assert [f["geometry"] for f in spec[1]["data"]["features"]] == [h["geometry"] for h in hoods]
 
 
+def test_labels_name_every_neighborhood_that_fits_the_bigger_first():
+    hoods = [_nb("A", "Ñandú Park", 1), _nb("B", "Small")]
+    layer = json.loads(maps.deck([maps.labels(hoods)], view_for([])).to_json())["layers"][0]
+    assert layer["@@type"] == "TextLayer"
+    assert [(d["text"], d["position"]) for d in layer["data"]] == [("Ñandú Park", [1.5, 0.5]), ("Small", [0.5, 0.5])]
+    # strings set as plain values (pydeck would make "@@=auto" an expression): accents and CJK drawn
+    assert layer["characterSet"] == "auto" and layer["fontFamily"].startswith('"Source Sans"')
+    assert "extensions" not in layer  # no collision pass: names are chosen on the server
+    # at a view where the two names (1 degree apart) would overlap, the bigger neighborhood's is kept
+    far = maps.labels(hoods, view_for([[0, 0], [2, 1]], 60, 60))
+    assert [d["text"] for d in far.data] == ["Ñandú Park"]
+    near = maps.labels(hoods, view_for([[0, 0], [2, 1]], 1200, 600))
+    assert [d["text"] for d in near.data] == ["Ñandú Park", "Small"]
+
+
+def test_boundaries_width_units_are_pixels_not_an_expression():
+    spec = json.loads(maps.deck([maps.boundaries([_nb("A", "Alpha")], "A")], view_for([])).to_json())["layers"][0]
+    assert spec["lineWidthUnits"] == "pixels"
+    assert spec["data"]["features"][0]["properties"]["width"] == 3  # the highlighted one is bold
+
+
 def test_deck_has_no_basemap_and_text_tooltips():
-    deck = maps.deck([maps.heatmap([{"lat": 1.0, "long": 2.0, "n": 3}])], maps.view_for([]))
+    deck = maps.deck([maps.heatmap([{"lat": 1.0, "long": 2.0, "n": 3}])], view_for([]))
     spec = json.loads(deck.to_json())
     assert "cartocdn" not in deck.to_json() and "mapbox" not in deck.to_json()
     assert spec["mapStyle"] == "__MAP_STYLE__"  # Streamlit draws no basemap for this sentinel
     assert "html" not in deck._tooltip and deck._tooltip["text"] == "{tip}"
 
 
-def test_deck_basemap_only_when_asked():
-    assert "carto" in maps.deck([], maps.view_for([]), basemap=True).to_json()
+def test_deck_street_basemap_is_carto_under_the_same_layers():
+    layers = [maps.outlines([_nb("A", "Alpha")]), maps.labels([_nb("A", "Alpha")])]
+    with_streets = json.loads(maps.deck(layers, view_for([]), basemap=True).to_json())
+    without = json.loads(maps.deck(layers, view_for([])).to_json())
+    assert with_streets["mapProvider"] == "carto" and "basemaps.cartocdn.com" in with_streets["mapStyle"]
+    assert with_streets["layers"] == without["layers"]  # offline, the browser draws exactly these
 
 
-def test_points_colour_open_overdue_closed():
+def test_points_colour_open_overdue_closed_and_say_which():
     rows = [
         {
             "service_request_id": i,
@@ -120,62 +133,13 @@ def test_points_colour_open_overdue_closed():
     assert [d["fill"][:3] for d in layer.data] == [
         maps.rgba(maps.POINT_COLORS[k])[:3] for k in ("open", "overdue", "closed")
     ]
-    assert layer.data[1]["tip"].startswith("b · T\nOverdue")
+    assert layer.data[1]["tip"].startswith("b · T\nOpen and overdue")
+    assert [d["id"] for d in layer.data] == ["a", "b", "c"]
 
 
-def test_view_for_fits_the_geometries():
-    view = maps.view_for([_nb("A", "a")["geometry"]], 512, 512)
-    assert (view.latitude, view.longitude) == (0.5, 0.5)
-    assert 8.4 < view.zoom < 8.6  # 1 degree across 512 px: log2(360) ≈ 8.49
-    assert maps.view_for([[-105.0, 39.75]]).zoom == 16.0  # a single point: closest zoom
-
-
-def test_display_geometry_drops_invisible_detail_and_rounds():
-    # a square with a 1 m wiggle on one side and 9-decimal coordinates
-    ring = [[0.0, 0.0], [0.0005, 0.000001], [0.001, 0.0], [0.001, 0.001], [0.0, 0.001], [0.0, 0.0]]
-    ring = [[x + 0.123456789, y + 0.987654321] for x, y in ring]
-    shown = maps.display_geometry({"type": "Polygon", "coordinates": [ring]})
-    assert shown == {
-        "type": "Polygon",
-        "coordinates": [
-            [[0.12346, 0.98765], [0.12446, 0.98765], [0.12446, 0.98865], [0.12346, 0.98865], [0.12346, 0.98765]]
-        ],
-    }
-    far = [[x + 1, y] for x, y in ring]
-    multi = maps.display_geometry({"type": "MultiPolygon", "coordinates": [[ring], [far]]})
-    assert multi["type"] == "MultiPolygon" and [len(p[0]) for p in multi["coordinates"]] == [5, 5]
-    assert maps.display_geometry(None) is None
-
-
-@pytest.mark.parametrize(
-    "zoom, latitude, expected",
-    [
-        (10.0, 0.0, 3e-4),  # half a pixel: 360 / (512 * 2**10) / 2 = 3.4e-4 degrees
-        (10.0, 60.0, 1.5e-4),  # a pixel spans half as many degrees of latitude at 60°: 1.7e-4
-        (9.0, 40.7, 4e-4),  # a city-wide view (New York): 5.2e-4
-        (13.0, 40.7, 1e-4),  # zoomed to a neighborhood: 3.3e-5, kept at the finest step
-        (5.0, 0.0, 8e-4),  # a country: the coarsest step
-    ],
-)
-def test_display_tolerance_is_the_largest_step_within_half_a_pixel(zoom, latitude, expected):
-    assert maps.display_tolerance(maps.pdk.ViewState(latitude=latitude, longitude=0, zoom=zoom)) == expected
-
-
-def _square(code, x, y, size=1.0):
-    ring = [[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]
-    return {"neighborhood_code": code, "name": code, "geometry": {"type": "Polygon", "coordinates": [ring]}}
-
-
-def test_nearby_keeps_what_a_map_framed_on_the_focus_shows():
-    nbhds = [
-        _square("here", 0, 0),
-        _square("east", 1, 0),
-        _square("corner", 1.9, 1.9),
-        _square("far", 2.5, 0),
-        _square("none", 0, 0),
-    ]
-    nbhds[-1]["geometry"] = None
-    focus = [nbhds[0]["geometry"]]
-    assert [n["neighborhood_code"] for n in maps.nearby(nbhds, focus)] == ["here", "east", "corner"]
-    assert [n["neighborhood_code"] for n in maps.nearby(nbhds, focus, margin=0.5)] == ["here", "east"]
-    assert maps.nearby(nbhds, []) == nbhds  # nothing to frame on: all kept
+def test_picked_reads_the_selection_of_one_layer():
+    state = {"selection": {"objects": {"neighborhoods": [{"properties": {"code": "A", "name": "Alpha"}}]}}}
+    assert maps.picked(state, "neighborhoods") == {"code": "A", "name": "Alpha"}
+    assert maps.picked(state, "requests") is None
+    assert maps.picked({"selection": {"objects": {"requests": [{"id": "SR-1"}]}}}, "requests") == {"id": "SR-1"}
+    assert maps.picked(None, "neighborhoods") is None

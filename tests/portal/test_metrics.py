@@ -9,6 +9,8 @@ from sample_release import T
 from sqlalchemy import create_engine
 
 from portal import metrics
+from portal.definitions import n_text
+from portal.i18n import translator
 from portal.metrics import Measure, Period
 from portal.performance import performance_table
 from portal.queries import SR
@@ -42,7 +44,7 @@ def test_latest_period_ends_at_the_last_request_not_at_data_through(make_release
     assert head.new_requests == 4
     # over the day's requests, not over what happened to close in the 30 days before T (C only)
     assert head.median_days == Measure(1.0, 3, still_open=1)
-    assert metrics.n_text(head.median_days) == "n = 3 closed; 1 still open, not counted"
+    assert n_text(head.median_days, translator("en")) == "n = 3 closed; 1 still open, not counted"
 
 
 def test_latest_period_of_an_empty_release_ends_at_data_through(make_release_db):
@@ -96,12 +98,18 @@ def test_period_excludes_its_start_and_includes_its_end(make_release_db):
     ],
 )
 def test_n_text(m, text):
-    assert metrics.n_text(m) == text
+    assert n_text(m, translator("en")) == text
 
 
-def test_n_text_small_note_only_for_small_samples():
-    assert metrics.n_text(Measure(1.0, 3, 1), ", small") == "n = 3 closed, small; 1 still open, not counted"
-    assert metrics.n_text(Measure(1.0, 20, 1), ", small") == "n = 20 closed; 1 still open, not counted"
+@pytest.mark.parametrize(
+    "lang, text",
+    [
+        ("es", "n = 4.417 cerradas; no se cuentan 580 aún abiertas ni 2 cerradas sin fecha de cierre utilizable"),
+        ("zh_Hans", "n = 4,417 件已关闭；另有 580 件仍未关闭、2 件已关闭但没有可用的关闭日期，均未计入"),
+    ],
+)
+def test_n_text_in_other_languages(lang, text):
+    assert n_text(Measure(0.76, 4417, 580, 2), translator(lang)) == text
 
 
 @pytest.mark.parametrize(

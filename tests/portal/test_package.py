@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -10,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from portal import db, package
+from portal.i18n import translator
 
 
 @pytest.fixture
@@ -30,7 +33,7 @@ def test_verify_detects_changes(make_release_db):
     target = built.release_dir / "data" / "service_types.csv"
     target.write_bytes(target.read_bytes().replace(b"Streets", b"Stre3ts"))
     statuses = {r.name: package.verify(r) for r in package.resources(rel)}
-    assert statuses["service_types"] == "checksum differs"
+    assert statuses["service_types"] == "checksum_differs"
     (built.release_dir / "data" / "neighborhoods.geojson").unlink()
     assert {r.name: package.verify(r) for r in package.resources(rel)}["neighborhoods"] == "missing"
 
@@ -59,6 +62,41 @@ def test_data_dictionary_from_inline_or_file_schema(release, sample):
     assert package.data_dictionary(replace(release, datapackage=doc)) == fields
 
 
+def test_downloads_are_named_with_package_and_version(release):
+    res = next(r for r in package.resources(release) if r.name == "service_requests")
+    assert res.download_name("test-city-311", "2024.04.01-test") == "test-city-311-service_requests-2024.04.01-test.csv"
+    assert package.versioned("p", "datapackage", "1.0.0", ".json") == "p-datapackage-1.0.0.json"
+
+
+def test_datapackage_download_is_the_published_file(release, tmp_path):
+    (tmp_path / "datapackage.json").write_bytes(b'{"name": "as published"}\n')
+    assert package.datapackage_bytes(replace(release, release_dir=str(tmp_path))) == b'{"name": "as published"}\n'
+    # without the file on this server: the copy the database holds
+    assert json.loads(package.datapackage_bytes(release)) == release.datapackage
+
+
+def test_dictionary_csv_in_the_visitors_language(release):
+    rows = list(csv.DictReader(io.StringIO(package.dictionary_csv(release, translator("es")).decode())))
+    by_field = {r["field"]: r for r in rows}
+    assert list(rows[0]) == ["field", "title", "type", "required", "description"]
+    assert by_field["zipcode"]["title"] == "Código postal"
+    assert (
+        by_field["zipcode"]["description"]
+        == "Código postal de cinco dígitos, como texto para conservar los ceros iniciales."
+    )
+    english = list(csv.DictReader(io.StringIO(package.dictionary_csv(release, translator("en")).decode())))
+    assert [r["field"] for r in english] == [r["field"] for r in rows]
+
+
+def test_citation_names_publisher_year_title_version_and_where(release):
+    doc = {**release.datapackage, "contributors": [{"title": "Office of Open Data", "role": "publisher"}]}
+    cited = package.citation(replace(release, datapackage=doc), translator("en"), "https://311.example.org")
+    assert cited == (
+        f"Office of Open Data ({release.created[:4]}). {release.title}, version {release.version} [Data set]. "
+        "https://311.example.org"
+    )
+
+
 def test_data_dictionary_of_an_insight_resource(release):
     schema = json.loads((Path(__file__).resolve().parents[2] / "schemas" / "rising_cells.schema.json").read_text())
     doc = {**release.datapackage, "resources": [{"name": "rising_cells", "path": "x.csv", "schema": schema}]}
@@ -73,19 +111,6 @@ def test_data_dictionary_of_an_insight_resource(release):
     }
 
 
-def test_document_tables_from_a_report(release):
-    tables = dict(package.document_tables(release.report))
-    assert tables["summary"] == [
-        {"item": "rows_read", "value": "17"},
-        {"item": "rows_published", "value": "15"},
-        {"item": "rows_quarantined", "value": "2"},
-    ]
-    assert tables["quarantine_reasons"] == [
-        {"item": "missing_requested_datetime", "value": "1"},
-        {"item": "duplicate_id", "value": "1"},
-    ]
-
-
 def test_history_merges_documents_and_database(release):
     known = [{"version": "2024.04.01-test", "created": "2024-04-01T06:00:00Z", "is_current": True}]
     doc = {
@@ -94,9 +119,9 @@ def test_history_merges_documents_and_database(release):
     }
     rows = package.history(replace(release, datapackage=doc), known)
     assert [(r["version"], r["note"]) for r in rows] == [
-        ("2024.04.01-test", "current release (served by this portal)"),
+        ("2024.04.01-test", "current"),
         ("2024.02.01-test", None),
-        ("2024.03.01-test", "previous release"),
+        ("2024.03.01-test", "previous"),
     ]  # known only by name: no date, listed last
 
 

@@ -173,18 +173,18 @@ def test_brief_leads_with_the_payload_types(hostile_release):
     assert [o["id"] for o in b.oldest_open][:5] == ["HX-OLD-00", "HX-OLD-01", "HX-OLD-02", "HX-OLD-03", "HX-OLD-04"]
 
 
+def _imprint(rel, portal_url=None):
+    from portal.wording import Imprint
+
+    return Imprint(rel.title, rel.version, rel.license_name, rel.source_title, rel.is_demo, portal_url)
+
+
 def test_brief_pdf_shows_payloads_as_literal_text(hostile_release, tmp_path):
     from portal import reports
+    from portal.i18n import translator
 
     b, rel = _brief(hostile_release)
-    pdf = reports.brief_pdf(
-        b,
-        title=rel.title,
-        version=rel.version,
-        license_name=rel.license_name,
-        source=rel.source_title,
-        is_demo=rel.is_demo,
-    )
+    pdf = reports.brief_pdf(b, _imprint(rel), translator("en"))
     assert pdf.startswith(b"%PDF-")
     found = [a.decode() for a in PDF_ACTIONS if re.search(re.escape(a) + rb"(?![A-Za-z])", pdf)]
     assert found == [], f"the PDF holds actions or links: {found}"
@@ -200,21 +200,42 @@ def test_brief_pdf_shows_payloads_as_literal_text(hostile_release, tmp_path):
     assert "HX-OLD-00" in flat
 
 
+def test_brief_pdf_links_only_to_the_portals_track_page(hostile_release):
+    """With the portal's address, the oldest open requests' ids link to Track: those are the only
+    links, each to the portal with the id url-encoded, and nothing else acts."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from portal import reports
+    from portal.i18n import translator
+
+    b, rel = _brief(hostile_release)
+    pdf = reports.brief_pdf(b, _imprint(rel, "https://311.example.org"), translator("en"))
+    acting = [a.decode() for a in PDF_ACTIONS if a not in (b"/URI", b"/Annots", b"/Link")]
+    assert [a for a in acting if re.search(re.escape(a.encode()) + rb"(?![A-Za-z])", pdf)] == []
+    uris = [u.decode("latin-1") for u in re.findall(rb"/URI \((.*?)\)", pdf)]
+    assert len(uris) == len(b.oldest_open)
+    for uri, row in zip(uris, b.oldest_open):
+        parts = urlsplit(uri)
+        assert (parts.scheme, parts.netloc, parts.path) == ("https", "311.example.org", "/track")
+        assert parse_qs(parts.query) == {"id": [row["id"]]}  # the hostile id is a parameter's value, never markup
+
+
 @pytest.mark.parametrize("size", ["wide", "square"])
 def test_brief_png_renders_payloads_without_mathtext(hostile_release, monkeypatch, size):
     from matplotlib.text import Text
     from PIL import Image
 
-    from portal import reports
+    from portal import images
+    from portal.i18n import translator
 
     figures = []
-    real_png = reports._png
-    monkeypatch.setattr(reports, "_png", lambda fig, dpi=100: figures.append(fig) or real_png(fig, dpi))
+    real_png = images._png
+    monkeypatch.setattr(images, "_png", lambda fig, dpi=100: figures.append(fig) or real_png(fig, dpi))
     b, rel = _brief(hostile_release)
-    png = reports.brief_png(b, version=rel.version, is_demo=rel.is_demo, size=size)
+    png = images.brief_png(b, _imprint(rel), translator("en"), size)
     image = Image.open(io.BytesIO(png))
     image.load()
-    assert (image.format, image.size) == ("PNG", reports.PNG_SIZES[size])
+    assert (image.format, image.size) == ("PNG", images.PNG_SIZES[size])
     texts = [t for fig in figures for t in fig.findobj(Text) if t.get_text()]
     shown = []
     for t in texts:
