@@ -207,11 +207,11 @@ def _like_pattern(text: str) -> str:
 def find_blocks(conn: Connection, text: str, limit: int = 8) -> list[dict]:
     """Published block-level addresses containing ``text`` (any case), most requests first:
     ``address``, the neighborhood most of its requests are in, the mean point, and ``n``.
-    Only rows placed at a point (``point_3dp``): a sensitive type's address is never published."""
+    Only rows placed at a (rounded) point: a sensitive type's address is never published."""
     inner = (
         select(SR.address, SR.neighborhood_code, SR.lat, SR.long)
         .where(
-            SR.location_precision == "point_3dp",
+            SR.location_precision.in_(POINT_PRECISIONS),
             SR.address.is_not(None),
             SR.lat.is_not(None),
             func.lower(SR.address).like(_like_pattern(text), escape="\\"),

@@ -27,6 +27,9 @@ def id_candidates(text: str) -> list[str]:
 
 PRECISION_TEXT = {
     "point_3dp": N_("Location rounded to about 110 m (3 decimals); the address is generalised to the block."),
+    "point_2dp": N_("Location rounded to about 1.1 km (2 decimals); the address is generalised to the block."),
+    "point_1dp": N_("Location rounded to about 11 km (1 decimal); the address is generalised to the block."),
+    "point_0dp": N_("Location rounded to about 110 km (whole degrees); the address is generalised to the block."),
     "neighborhood_centroid": N_("For privacy, this type of request is only placed at its neighborhood's centre."),
     "neighborhood_random": N_("For privacy, this type of request is placed at a random spot in its neighborhood."),
     "none": N_("No usable location was published for this request."),

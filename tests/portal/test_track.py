@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from sample_release import TZ, T
 
@@ -10,6 +13,7 @@ from portal.i18n import translator
 from portal.metrics import Measure
 
 EN = translator("en")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _view(conn, request_id, tr=EN):
@@ -145,3 +149,9 @@ def test_closed_request_in_less_than_a_day_and_in_chinese(conn):
     assert track.describe(row, T, TZ, EN).days_value == "less than a day"
     view = track.describe(row, T, TZ, translator("zh_Hans"))
     assert (view.status_label, view.days_label, view.days_value) == ("标记为已关闭", "关闭用时", "不到一天")
+
+
+def test_every_published_location_precision_is_explained():
+    schema = json.loads((ROOT / "schemas" / "service_requests.schema.json").read_text(encoding="utf-8"))
+    field = next(f for f in schema["fields"] if f["name"] == "location_precision")
+    assert sorted(track.PRECISION_TEXT) == sorted(field["constraints"]["enum"])
