@@ -5,7 +5,7 @@ from functools import partial
 
 import streamlit as st
 
-from portal import cache, datasheet, export, html, package, ui
+from portal import cache, datasheet, export, html, links, package, ui
 from portal.filters import parse_filters
 from portal.text import md
 
@@ -46,6 +46,13 @@ with files:
         name("datapackage", suffix=".json"),
         "application/json",
         "dp",
+    )
+    api = links.api_base()
+    st.markdown(
+        _(
+            "For programs: the [catalog]({catalog}) (DCAT-US, as data.gov harvests it) and a "
+            "[dataset page]({page}) that search engines read."
+        ).format(catalog=f"<{api}/catalog/data.json>", page=f"<{api}/catalog/index.html>")
     )
     for res, status in cache.resource_status(ctx.url, ctx.version):
         size = (
@@ -103,3 +110,5 @@ with selection:
     )
     export_file = partial(cache.export_file, ctx.url, rel, filters, fmt, EXPORT_LIMIT)
     download(label, export_file, name("selection", suffix=f".{ext}"), mime, "export")
+    st.markdown(_("The same rows from the query API, for programs and scripts (paged, with the release version):"))
+    st.code(links.api_url(filters, links.api_base(), fmt), language=None)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from portal import cache, html, maps, mapview, settings, ui
+from portal import cache, html, links, maps, mapview, settings, ui
 from portal.definitions import define
 from portal.filters import MEASURES, parse_choice, parse_filters
 from portal.places import clean_query, places
@@ -93,6 +93,12 @@ with map_area:
         ui.page_link(here.with_name("track.py"), track, ":material/search:", id=request["id"])
     total = tr.number(cache.count(ctx.url, ctx.version, filters))
     st.caption(_("{n} requests match the filters. Tap or click a neighborhood to open its report.").format(n=total))
+    feed = links.feed_url(filters, links.api_base())
+    st.markdown(
+        _("[Follow this view]({url}): an Atom feed of new and closed requests, for any feed reader.").format(
+            url=f"<{feed}>"
+        )
+    )
 
 if points is None:
     more = _(

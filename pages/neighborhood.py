@@ -4,9 +4,9 @@ from functools import partial
 
 import streamlit as st
 
-from portal import cache, charts, export, geometry, html, images, maps, reports, settings, ui, wording
+from portal import cache, charts, export, geometry, html, images, links, maps, reports, settings, ui, wording
 from portal.definitions import define
-from portal.filters import PERIODS, parse_choice
+from portal.filters import PERIODS, Filters, parse_choice
 from portal.maps import POINT_COLORS
 from portal.text import md
 
@@ -74,6 +74,9 @@ ui.pydeck_map(maps.deck(layers, view, basemap=settings.basemap_on()), height=320
 ui.legend(_("Open requests"), [(POINT_COLORS["open"], _("open")), (POINT_COLORS["overdue"], _("open and overdue"))])
 for key in brief.caveats:
     st.caption(md(define(key, tr)))
+feed = links.feed_url(Filters(neighborhood=code), links.api_base())
+follow = _("[Follow {name}]({url}): an Atom feed of its new and closed requests, for any feed reader.")
+st.markdown(follow.format(name=md(brief.name), url=f"<{feed}>"))
 
 st.subheader(_("Downloads"))
 stem = f"{code}-{period}-{rel.version}".replace("/", "_")

@@ -18,8 +18,9 @@ DEFAULT_DASHBOARD_URL = "http://localhost:8501"
 
 
 def api_base(environ=os.environ) -> str:
-    """The API's public address as the dashboard knows it (``PORTAL_API_URL``)."""
-    return (environ.get("PORTAL_API_URL") or DEFAULT_API_URL).rstrip("/")
+    """The API's public address as the dashboard knows it (``PORTAL_API_URL``, declared in
+    ``portal.settings``)."""
+    return ((environ.get("PORTAL_API_URL") or "").strip() or DEFAULT_API_URL).rstrip("/")
 
 
 def dashboard_base(environ=os.environ) -> str:

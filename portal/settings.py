@@ -8,12 +8,18 @@ import os
 SETTINGS = {
     "PORTAL_DB_URL": (
         "sqlite:///datasets/portal.db",
-        "SQLAlchemy URL of the database the dashboard reads (a relative SQLite path is relative to the repository).",
+        "SQLAlchemy URL of the database the dashboard reads "
+        "(a relative SQLite path is relative to the working directory).",
     ),
     "PORTAL_BASEMAP": (
         "carto",
         "Street map under the portal's maps: `carto` (CARTO's light map, fetched by the visitor's browser; "
         "where it cannot be reached the map is drawn without streets) or `none` (never request tiles).",
+    ),
+    "PORTAL_API_URL": (
+        "http://localhost:8000",
+        "The public address of the open interfaces (`python -m portal.api`): the Map and Neighborhood pages "
+        "link to its Atom feeds, the Data page to its query API and catalog.",
     ),
     "PORTAL_PUBLIC_URL": (
         "",
