@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from core.open311 import REQUEST_FIELDS, SPEC
 from portal.export import records
 from portal.filters import (
     API_PAGING,
@@ -38,26 +39,7 @@ from portal.queries import PUBLIC_COLUMNS
 from portal.text import quoted
 from portal.xmldoc import to_xml
 
-SPEC = "http://wiki.open311.org/GeoReport_v2"
-SPEC_FIELDS = (
-    "service_request_id",
-    "status",
-    "status_notes",
-    "service_name",
-    "service_code",
-    "description",
-    "agency_responsible",
-    "service_notice",
-    "requested_datetime",
-    "updated_datetime",
-    "expected_datetime",
-    "address",
-    "address_id",
-    "zipcode",
-    "lat",
-    "long",
-    "media_url",
-)
+SPEC_FIELDS = REQUEST_FIELDS
 EXTENSION_FIELDS = tuple(c for c in PUBLIC_COLUMNS if c not in SPEC_FIELDS)
 DEFAULT_DAYS = 90  # the specification's default window and the longest start_date..end_date span
 DEFAULT_PAGE_SIZE = 1000  # the specification's default limit

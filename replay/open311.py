@@ -18,27 +18,11 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from core.open311 import REQUEST_FIELDS
+
 from .wire import Answer, json_answer, numbers, with_offset
 
-STANDARD = (
-    "service_request_id",
-    "status",
-    "status_notes",
-    "service_name",
-    "service_code",
-    "description",
-    "agency_responsible",
-    "service_notice",
-    "requested_datetime",
-    "updated_datetime",
-    "expected_datetime",
-    "address",
-    "address_id",
-    "zipcode",
-    "lat",
-    "long",
-    "media_url",
-)
+STANDARD = REQUEST_FIELDS
 # profile field -> extended attribute (Chicago's names where Chicago has one)
 EXTENDED = {"channel": "channel", "council_district": "ward", "area_code": "community_area"}
 EXTENDED_TIMES = {"closed_datetime": "closed_datetime"}
